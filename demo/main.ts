@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { demoModule, serveLivePage } from './demo-app.js';
+
+const host = process.env.HOST ?? '127.0.0.1';
+const port = Number(process.env.PORT ?? 3000);
+
+const app = await NestFactory.create<NestExpressApplication>(demoModule());
+// SIGINT/SIGTERM run the lifecycle hooks: the worker stops, clients are
+// disconnected, the server closes.
+app.enableShutdownHooks();
+serveLivePage(app);
+await app.listen(port, host);
+new Logger('Demo').log(
+  `live page on http://${host}:${port}/ · Socket.IO namespace /predictions · GET /api/ws/snapshot · GET /api/events/stream · POST /api/events`,
+);

@@ -1,0 +1,15 @@
+// The client entry point: `nestjs-livebus/client`.
+export {
+  LivebusClient,
+  type ConnectionState,
+  type EventMeta,
+  type GapNotice,
+  type LivebusClientOptions,
+  type ResetReason,
+} from './livebus-client.js';
+export type {
+  AnyEventMap,
+  EventMap,
+  EventOf,
+  EventType,
+} from '../core/event.js';

@@ -1,0 +1,281 @@
+/**
+ * The browser/Node client of nestjs-livebus: `import { LivebusClient } from
+ * 'nestjs-livebus/client'`. It wraps `socket.io-client` and keeps `state`
+ * (the latest event of each type) exactly in step with the server: it
+ * hydrates from the `snapshot` message, applies every event once, resumes
+ * with its last seq after a reconnect, and re-hydrates after a gap or reset.
+ *
+ * Imports nothing from Node or Nest, so it runs in browsers as is.
+ */
+import {
+  io,
+  type ManagerOptions,
+  type Socket,
+  type SocketOptions,
+} from 'socket.io-client';
+import type { AnyEventMap, EventMap, EventType } from '../core/event.js';
+
+/** Where the client's connection is. */
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
+
+/** Metadata beside each event. */
+export interface EventMeta {
+  readonly seq: number;
+}
+
+/** Events the client lost to a full server queue. */
+export interface GapNotice {
+  readonly missed: number;
+  readonly fromSeq: number;
+  readonly toSeq: number;
+}
+
+/**
+ * Why the state was replaced by a snapshot marked reset: a resume could not
+ * be served exactly, or the client re-hydrated after a gap or a type change.
+ */
+export type ResetReason = 'resume-failed' | 'gap' | 'types';
+
+/** Options of {@link LivebusClient}. */
+export interface LivebusClientOptions<M extends EventMap> {
+  /** Socket.IO namespace. @default '/predictions' */
+  namespace?: string;
+  /** Only these types (snapshot, replay and live). @default all */
+  types?: readonly EventType<M>[];
+  /** Passed to `socket.io-client`'s `io()`; `auth` is the client's own. */
+  socket?: Partial<ManagerOptions & SocketOptions>;
+}
+
+interface Listeners<M extends EventMap> {
+  event: ((
+    type: EventType<M>,
+    event: M[EventType<M>],
+    meta: EventMeta,
+  ) => void)[];
+  state: ((state: Readonly<Partial<M>>) => void)[];
+  connection: ((state: ConnectionState) => void)[];
+  gap: ((gap: GapNotice) => void)[];
+  reset: ((reason: ResetReason) => void)[];
+}
+
+type Typed<M extends EventMap> = {
+  [K in EventType<M>]?: ((event: M[K], meta: EventMeta) => void)[];
+};
+
+/**
+ * A live view of the bus. `state` is the latest event of each type;
+ * `on(type, handler)` gets each event of a type, typed by the event map:
+ *
+ * ```ts
+ * const client = new LivebusClient<AppEvents>('http://localhost:3000');
+ * client.on('prediction', (event) => console.log(event.label));
+ * ```
+ */
+export class LivebusClient<M extends EventMap = AnyEventMap> {
+  /** The underlying Socket.IO socket. */
+  readonly socket: Socket;
+  private latest: Partial<M> = {};
+  private _lastSeq = 0;
+  private _epoch: string | null = null;
+  private _connection: ConnectionState = 'connecting';
+  private types: readonly string[] | null;
+  private gaps = 0;
+  // Between a resync request and its snapshot, events are still applied;
+  // the snapshot then replaces the state.
+  private pendingReset: 'gap' | 'types' | null = null;
+  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly listeners: Listeners<M> = {
+    event: [],
+    state: [],
+    connection: [],
+    gap: [],
+    reset: [],
+  };
+  private readonly typed: Typed<M> = {};
+
+  constructor(url: string, options: LivebusClientOptions<M> = {}) {
+    this.types = options.types ? [...options.types] : null;
+    this.socket = io(url + (options.namespace ?? '/predictions'), {
+      ...options.socket,
+      // Called on every (re)connection: resume from where we are.
+      auth: (send: (data: object) => void) =>
+        send({
+          ...(this._epoch
+            ? { epoch: this._epoch, lastSeq: this._lastSeq }
+            : {}),
+          ...(this.types ? { types: this.types } : {}),
+        }),
+    });
+    this.socket.on('connect', () => this.setConnection('live'));
+    this.socket.on('disconnect', (reason) => {
+      if (this._connection === 'closed') return;
+      this.setConnection('reconnecting');
+      // Socket.IO retries by itself except after a server-side disconnect
+      // (a restart, or a kick): resume then too, after the usual delay.
+      if (reason === 'io server disconnect') {
+        this.reconnectTimer = setTimeout(
+          () => this.socket.connect(),
+          options.socket?.reconnectionDelay ?? 1000,
+        );
+      }
+    });
+    this.socket.io.on('reconnect_attempt', () =>
+      this.setConnection('reconnecting'),
+    );
+    this.socket.on('snapshot', (events: Partial<M>, meta: SnapshotMeta) =>
+      this.applySnapshot(events, meta),
+    );
+    this.socket.on('resumed', (meta: { epoch: string }) => {
+      this._epoch = meta.epoch;
+    });
+    this.socket.on('gap', (gap: GapNotice) => {
+      this.gaps++;
+      for (const listener of this.listeners.gap) listener(gap);
+      // What was missed may have been the latest of some type: re-hydrate.
+      this.resync('gap');
+    });
+    this.socket.onAny((name: string, event: unknown, meta: EventMeta) => {
+      if (name === 'snapshot' || name === 'resumed' || name === 'gap') return;
+      this.applyEvent(name as EventType<M>, event as M[EventType<M>], meta);
+    });
+  }
+
+  /** The latest event of each type. */
+  get state(): Readonly<Partial<M>> {
+    return this.latest;
+  }
+
+  /** The seq of the newest event applied (or of the snapshot). */
+  get lastSeq(): number {
+    return this._lastSeq;
+  }
+
+  /** The stream the seq belongs to; `null` before the first snapshot. */
+  get epoch(): string | null {
+    return this._epoch;
+  }
+
+  get connection(): ConnectionState {
+    return this._connection;
+  }
+
+  /** Gap notices received so far. */
+  get gapCount(): number {
+    return this.gaps;
+  }
+
+  /** Runs `handler` for each event of `type`; returns an unsubscribe function. */
+  on<K extends EventType<M>>(
+    type: K,
+    handler: (event: M[K], meta: EventMeta) => void,
+  ): () => void {
+    const list = (this.typed[type] ??= []) as ((
+      event: M[K],
+      meta: EventMeta,
+    ) => void)[];
+    list.push(handler);
+    return () => remove(list, handler);
+  }
+
+  /** Runs `handler` for every event, whatever its type. */
+  onEvent(
+    handler: (
+      type: EventType<M>,
+      event: M[EventType<M>],
+      meta: EventMeta,
+    ) => void,
+  ): () => void {
+    return this.add('event', handler);
+  }
+
+  /** Runs `handler` whenever `state` changed (an event, a snapshot). */
+  onState(handler: (state: Readonly<Partial<M>>) => void): () => void {
+    return this.add('state', handler);
+  }
+
+  onConnection(handler: (state: ConnectionState) => void): () => void {
+    return this.add('connection', handler);
+  }
+
+  onGap(handler: (gap: GapNotice) => void): () => void {
+    return this.add('gap', handler);
+  }
+
+  /** Runs `handler` when the state was replaced by a snapshot marked reset. */
+  onReset(handler: (reason: ResetReason) => void): () => void {
+    return this.add('reset', handler);
+  }
+
+  /** Receives only `types` from now on (`null`: all); the state is re-hydrated. */
+  setTypes(types: readonly EventType<M>[] | null): void {
+    this.types = types ? [...types] : null;
+    this.resync('types');
+  }
+
+  close(): void {
+    clearTimeout(this.reconnectTimer);
+    this.setConnection('closed');
+    this.socket.disconnect();
+  }
+
+  private resync(reason: 'gap' | 'types'): void {
+    this.pendingReset = reason;
+    this.socket.emit('subscribe', { types: this.types });
+  }
+
+  private applySnapshot(events: Partial<M>, meta: SnapshotMeta): void {
+    this.latest = { ...events };
+    this._lastSeq = meta.seq;
+    this._epoch = meta.epoch;
+    if (meta.reset) {
+      const reason = this.pendingReset ?? 'resume-failed';
+      this.pendingReset = null;
+      for (const listener of this.listeners.reset) listener(reason);
+    }
+    this.emitState();
+  }
+
+  private applyEvent(
+    type: EventType<M>,
+    event: M[EventType<M>],
+    meta: EventMeta,
+  ): void {
+    // Defensive: never apply the same seq twice.
+    if (meta.seq <= this._lastSeq) return;
+    this._lastSeq = meta.seq;
+    this.latest = { ...this.latest, [type]: event };
+    for (const listener of this.listeners.event) listener(type, event, meta);
+    for (const handler of this.typed[type] ?? []) handler(event as never, meta);
+    this.emitState();
+  }
+
+  private emitState(): void {
+    for (const listener of this.listeners.state) listener(this.latest);
+  }
+
+  private setConnection(state: ConnectionState): void {
+    if (this._connection === state || this._connection === 'closed') return;
+    this._connection = state;
+    for (const listener of this.listeners.connection) listener(state);
+  }
+
+  private add<K extends keyof Listeners<M>>(
+    kind: K,
+    handler: Listeners<M>[K][number],
+  ): () => void {
+    const list = this.listeners[kind] as Listeners<M>[K][number][];
+    list.push(handler);
+    return () => remove(list, handler);
+  }
+}
+
+interface SnapshotMeta {
+  seq: number;
+  epoch: string;
+  reset: boolean;
+}
+
+function remove<T>(list: T[], item: T): void {
+  const index = list.indexOf(item);
+  if (index >= 0) list.splice(index, 1);
+}

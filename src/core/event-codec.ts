@@ -1,0 +1,165 @@
+import { EventTooLargeError, InvalidEventError } from './errors.js';
+
+/**
+ * Types that cannot be used as event types: Socket.IO reserves the first
+ * ones, and the bus's own control messages use the rest.
+ */
+export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'connect',
+  'connect_error',
+  'disconnect',
+  'disconnecting',
+  'newListener',
+  'removeListener',
+  'snapshot',
+  'gap',
+  'resumed',
+]);
+
+/** The longest accepted `type`, in characters. */
+export const MAX_TYPE_LENGTH = 200;
+
+/** An event that passed validation, with its JSON text. */
+export interface EncodedEvent {
+  readonly type: string;
+  readonly json: string;
+}
+
+const MAX_DEPTH = 64;
+
+/**
+ * Validates `value` as a bus event and encodes it to JSON once.
+ * Throws {@link InvalidEventError} naming the offending field, or
+ * {@link EventTooLargeError} when the JSON exceeds `maxBytes`.
+ */
+export function encodeEvent(value: unknown, maxBytes: number): EncodedEvent {
+  if (!isPlainObject(value)) {
+    throw new InvalidEventError(
+      'event',
+      `must be a JSON object, got ${describe(value)}`,
+    );
+  }
+  const type = value.type;
+  assertType(type);
+  assertJson(value, 'event', 0);
+  const json = JSON.stringify(value);
+  assertSize(json, maxBytes);
+  return { type, json };
+}
+
+/**
+ * Re-checks an event that {@link encodeEvent} produced in another thread:
+ * its type and size against this bus's limits, and that it is a JSON object
+ * text. The JSON itself was built by `JSON.stringify` and is not re-parsed.
+ */
+export function verifyEncoded(value: unknown, maxBytes: number): EncodedEvent {
+  const candidate = value as Partial<EncodedEvent> | null;
+  const json = candidate?.json;
+  if (
+    typeof json !== 'string' ||
+    json.charCodeAt(0) !== 0x7b /* { */ ||
+    json.charCodeAt(json.length - 1) !== 0x7d /* } */
+  ) {
+    throw new InvalidEventError(
+      'event',
+      'must be a JSON object encoded by encodeEvent',
+    );
+  }
+  assertType(candidate?.type);
+  assertSize(json, maxBytes);
+  return { type: candidate!.type as string, json };
+}
+
+function assertType(type: unknown): asserts type is string {
+  if (typeof type !== 'string' || type.length === 0) {
+    throw new InvalidEventError(
+      'event.type',
+      `must be a non-empty string, got ${describe(type)}`,
+    );
+  }
+  if (type.length > MAX_TYPE_LENGTH) {
+    throw new InvalidEventError(
+      'event.type',
+      `must be at most ${MAX_TYPE_LENGTH} characters, got ${type.length}`,
+    );
+  }
+  if (RESERVED_EVENT_TYPES.has(type)) {
+    throw new InvalidEventError(
+      'event.type',
+      `"${type}" is reserved (by Socket.IO or the bus's control messages); choose another type`,
+    );
+  }
+}
+
+function assertSize(json: string, maxBytes: number): void {
+  // Cheap bound first: UTF-8 never takes more than 3 bytes per UTF-16 unit.
+  if (json.length * 3 <= maxBytes) return;
+  const bytes = Buffer.byteLength(json);
+  if (bytes > maxBytes) throw new EventTooLargeError(bytes, maxBytes);
+}
+
+function assertJson(value: unknown, path: string, depth: number): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) {
+        throw new InvalidEventError(
+          path,
+          `${value} is not a JSON number; send null or a finite number`,
+        );
+      }
+      return;
+    case 'object':
+      break;
+    default:
+      throw new InvalidEventError(
+        path,
+        `${describe(value)} is not a JSON value`,
+      );
+  }
+  if (value === null) return;
+  if (depth >= MAX_DEPTH) {
+    throw new InvalidEventError(
+      path,
+      `nests deeper than ${MAX_DEPTH} levels (or is circular)`,
+    );
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      assertJson(value[i], `${path}[${i}]`, depth + 1);
+    }
+    return;
+  }
+  if (!isPlainObject(value)) {
+    throw new InvalidEventError(
+      path,
+      `${describe(value)} is not a plain JSON object; convert it first (e.g. a Date to an ISO string)`,
+    );
+  }
+  for (const key of Object.keys(value)) {
+    assertJson(value[key], `${path}.${key}`, depth + 1);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return false;
+  }
+  // Realm-independent: an object from another realm (a worker message, a
+  // vm context) has that realm's Object.prototype, whose prototype is null.
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    return name ? `a ${name}` : 'an object';
+  }
+  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
+  return `${typeof value} ${String(value)}`;
+}

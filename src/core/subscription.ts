@@ -1,0 +1,250 @@
+import { BoundedQueue } from './bounded-queue.js';
+import type { Envelope } from './envelope.js';
+import type { BusEvent, BusMessage } from './event.js';
+
+/**
+ * What a full queue does with a new event: `'drop-oldest'` evicts the oldest
+ * queued event and keeps the subscriber (the default); `'disconnect'` closes
+ * the subscription, for consumers that would rather resync than skip.
+ */
+export type OverflowPolicy = 'drop-oldest' | 'disconnect';
+
+/** Why a subscription ended. */
+export type CloseReason = 'closed' | 'overflow' | 'bus-closed';
+
+/** Events a subscriber lost to a full queue, reported before the next delivery. */
+export interface Gap {
+  /** How many events were dropped. */
+  readonly missed: number;
+  /** `seq` of the first dropped event. */
+  readonly fromSeq: number;
+  /** `seq` of the last dropped event. */
+  readonly toSeq: number;
+}
+
+/** Thrown from a subscription's iterator when it was closed by the `'disconnect'` policy. */
+export class SubscriptionOverflowError extends Error {
+  override readonly name = 'SubscriptionOverflowError';
+  constructor(capacity: number) {
+    super(
+      `The subscription's queue (capacity ${capacity}) overflowed and the overflow policy is 'disconnect'; subscribe again and re-hydrate from the snapshot`,
+    );
+  }
+}
+
+/** @internal The bus-side hooks of a subscription. */
+export interface SubscriptionOwner {
+  onDrop(count: number): void;
+  onClose(subscription: Subscription<BusEvent>): void;
+}
+
+/**
+ * One subscriber's bounded queue of events. Iterate it with `for await`, or
+ * pull batches with `take()` (the gateway does). Close it with `close()` or
+ * `await using`.
+ */
+export class Subscription<E extends BusEvent = BusEvent>
+  implements AsyncIterableIterator<BusMessage<E>>, AsyncDisposable
+{
+  private readonly queue: BoundedQueue<Envelope<E>>;
+  private gap: { missed: number; fromSeq: number; toSeq: number } | null = null;
+  private waiters: ((result: IteratorResult<BusMessage<E>>) => void)[] = [];
+  private failWaiters: ((error: Error) => void)[] = [];
+  private readableListener: (() => void) | undefined;
+  private closeListeners: ((reason: CloseReason) => void)[] = [];
+  private resetListener: (() => void) | undefined;
+  private _dropped = 0;
+  private _closeReason: CloseReason | null = null;
+
+  /** @internal Created by `EventBus.subscribe`. */
+  constructor(
+    private readonly owner: SubscriptionOwner,
+    readonly capacity: number,
+    readonly overflow: OverflowPolicy,
+    private typeFilter: ReadonlySet<string> | null,
+  ) {
+    this.queue = new BoundedQueue(capacity);
+  }
+
+  /** Events waiting in the queue. */
+  get size(): number {
+    return this.queue.length;
+  }
+
+  /** Events this subscription lost to a full queue, in total. */
+  get dropped(): number {
+    return this._dropped;
+  }
+
+  get closed(): boolean {
+    return this._closeReason !== null;
+  }
+
+  /** Why it closed, or `null` while open. */
+  get closeReason(): CloseReason | null {
+    return this._closeReason;
+  }
+
+  /** The types this subscription receives, or `null` for all. */
+  get types(): ReadonlySet<string> | null {
+    return this.typeFilter;
+  }
+
+  /** Whether an event of `type` is delivered to this subscription. */
+  accepts(type: string): boolean {
+    return this.typeFilter === null || this.typeFilter.has(type);
+  }
+
+  /** @internal Called by the bus for every accepted event. */
+  offer(message: Envelope<E>): void {
+    if (this._closeReason !== null || !this.accepts(message.type)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.failWaiters.shift();
+      waiter({ value: message, done: false });
+      return;
+    }
+    if (this.queue.isFull && this.overflow === 'disconnect') {
+      this.owner.onDrop(1);
+      this._dropped++;
+      this.finish('overflow');
+      return;
+    }
+    const evicted = this.queue.push(message);
+    if (evicted) {
+      this._dropped++;
+      this.owner.onDrop(1);
+      if (this.gap) {
+        this.gap.missed++;
+        this.gap.toSeq = evicted.seq;
+      } else {
+        this.gap = { missed: 1, fromSeq: evicted.seq, toSeq: evicted.seq };
+      }
+    } else if (this.queue.length === 1) {
+      this.readableListener?.();
+    }
+  }
+
+  /**
+   * Removes and returns up to `max` queued events, oldest first, without
+   * waiting. Call {@link takeGap} first to learn what was dropped before them.
+   */
+  take(max = Infinity): BusMessage<E>[] {
+    return this.queue.take(max);
+  }
+
+  /** Returns and clears what was dropped since the last call, or `null`. */
+  takeGap(): Gap | null {
+    const gap = this.gap;
+    this.gap = null;
+    return gap;
+  }
+
+  /**
+   * Sets the one callback told when the queue goes from empty to non-empty,
+   * for consumers that pull with {@link take} rather than iterate.
+   */
+  onReadable(listener: (() => void) | undefined): void {
+    this.readableListener = listener;
+  }
+
+  /**
+   * Sets the callback told when the bus started a new epoch (a shared
+   * transport lost its data): what was queued is gone and the subscriber
+   * should re-hydrate from the snapshot.
+   */
+  onReset(listener: (() => void) | undefined): void {
+    this.resetListener = listener;
+  }
+
+  /** @internal Called by the bus when it starts a new epoch. */
+  reset(): void {
+    if (this._closeReason !== null) return;
+    this.queue.clear();
+    this.gap = null;
+    this.resetListener?.();
+  }
+
+  /**
+   * @internal Records events lost before they reached the bus (a hole in a
+   * shared stream): reported with the next gap notice.
+   */
+  noteMissed(fromSeq: number, toSeq: number): void {
+    if (this._closeReason !== null) return;
+    const missed = toSeq - fromSeq + 1;
+    if (this.gap) {
+      this.gap.missed += missed;
+      this.gap.toSeq = toSeq;
+    } else {
+      this.gap = { missed, fromSeq, toSeq };
+    }
+    if (this.queue.length === 0) this.readableListener?.();
+  }
+
+  /** Registers a callback run once when the subscription closes. */
+  onClose(listener: (reason: CloseReason) => void): void {
+    if (this._closeReason !== null) listener(this._closeReason);
+    else this.closeListeners.push(listener);
+  }
+
+  /** Changes which types are delivered from now on (`null`: all). */
+  setTypes(types: Iterable<string> | null): void {
+    this.typeFilter = types === null ? null : new Set(types);
+  }
+
+  next(): Promise<IteratorResult<BusMessage<E>>> {
+    const message = this.queue.shift();
+    if (message) return Promise.resolve({ value: message, done: false });
+    if (this._closeReason === 'overflow') {
+      return Promise.reject(new SubscriptionOverflowError(this.capacity));
+    }
+    if (this._closeReason !== null) {
+      return Promise.resolve({ value: undefined, done: true });
+    }
+    return new Promise((resolve, reject) => {
+      this.waiters.push(resolve);
+      this.failWaiters.push(reject);
+    });
+  }
+
+  return(): Promise<IteratorResult<BusMessage<E>>> {
+    this.close();
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** Leaves the bus and drops what is still queued. Idempotent. */
+  close(): void {
+    this.finish('closed');
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  /** @internal Ends the subscription for `reason`. */
+  finish(reason: CloseReason): void {
+    if (this._closeReason !== null) return;
+    this._closeReason = reason;
+    if (reason !== 'overflow') this.queue.clear();
+    this.readableListener = undefined;
+    const waiters = this.waiters;
+    const failWaiters = this.failWaiters;
+    this.waiters = [];
+    this.failWaiters = [];
+    if (reason === 'overflow') {
+      for (const fail of failWaiters) {
+        fail(new SubscriptionOverflowError(this.capacity));
+      }
+    } else {
+      for (const resolve of waiters) resolve({ value: undefined, done: true });
+    }
+    this.owner.onClose(this as unknown as Subscription<BusEvent>);
+    const listeners = this.closeListeners;
+    this.closeListeners = [];
+    for (const listener of listeners) listener(reason);
+  }
+}

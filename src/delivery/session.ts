@@ -1,0 +1,133 @@
+import { BusClosedError } from '../core/errors.js';
+import type { AnyEventMap } from '../core/event.js';
+import type { Subscription } from '../core/subscription.js';
+import type { EventBusService } from '../event-bus/event-bus.service.js';
+import {
+  ClientPump,
+  type FrameEncoder,
+  type FrameSink,
+} from './client-pump.js';
+import type { ClientRequest } from './client-request.js';
+
+/** What a `snapshot` message carries beside the events. */
+export interface SnapshotMeta {
+  /** The newest seq the snapshot reflects; the next event is `seq + 1`. */
+  seq: number;
+  epoch: string;
+  /**
+   * `true` when the client asked to resume and could not be served exactly
+   * (another epoch, or older than the kept history), or asked to re-hydrate:
+   * replace the state, events were missed.
+   */
+  reset: boolean;
+  /** The types this client receives, or `null` for all. */
+  types: string[] | null;
+}
+
+/** What a `resumed` message carries: the replay of what was missed follows. */
+export interface ResumedMeta {
+  epoch: string;
+  /** The replay covers `fromSeq..toSeq`, then the live stream continues. */
+  fromSeq: number;
+  toSeq: number;
+  /** Events in the replay (after the type filter). */
+  replayed: number;
+}
+
+/** How one transport (Socket.IO, SSE) writes a session's messages. */
+export interface SessionTransport<F> {
+  readonly encoder: FrameEncoder<F>;
+  readonly sink: FrameSink<F>;
+  /** Writes the `snapshot` message: `eventsJson` is the snapshot object as JSON text. */
+  writeSnapshot(eventsJson: string, meta: SnapshotMeta): void;
+  writeResumed(meta: ResumedMeta): void;
+}
+
+type AnySubscription = Subscription<AnyEventMap[string]>;
+
+/**
+ * One client's delivery: its bounded subscription, its pump, and how it was
+ * hydrated. Transport-neutral; the gateway and the SSE endpoint each give it
+ * a {@link SessionTransport}.
+ */
+export class ClientSession<F> {
+  private constructor(
+    private readonly bus: EventBusService,
+    readonly subscription: AnySubscription,
+    private readonly pump: ClientPump<F, AnyEventMap[string]>,
+    private readonly transport: SessionTransport<F>,
+  ) {}
+
+  /**
+   * Subscribes and hydrates in one synchronous step, so that what the client
+   * gets first (a snapshot at `seq`, or the replay up to it) meets the live
+   * stream with no gap and no duplicate. Returns `null` once the bus closed.
+   */
+  static open<F>(
+    bus: EventBusService,
+    request: ClientRequest,
+    transport: SessionTransport<F>,
+  ): ClientSession<F> | null {
+    let subscription: AnySubscription;
+    try {
+      subscription = bus.subscribe({ types: request.types });
+    } catch (error) {
+      if (error instanceof BusClosedError) return null;
+      throw error;
+    }
+    const plan = request.resume
+      ? bus.resume(request.resume.epoch, request.resume.lastSeq, request.types)
+      : null;
+    if (plan?.kind === 'replay') {
+      transport.writeResumed({
+        epoch: bus.epoch,
+        fromSeq: request.resume!.lastSeq + 1,
+        toSeq: bus.lastSeq,
+        replayed: plan.messages.length,
+      });
+    } else {
+      writeSnapshot(bus, transport, request.types, plan !== null);
+    }
+    const pump = new ClientPump(
+      subscription,
+      transport.encoder,
+      transport.sink,
+      subscription.capacity,
+      plan?.kind === 'replay' ? plan.messages : [],
+    );
+    const session = new ClientSession(bus, subscription, pump, transport);
+    // A new epoch (the shared transport lost its data): re-hydrate in-band.
+    subscription.onReset(() => session.resync(subscription.types));
+    return session;
+  }
+
+  /**
+   * Changes the type filter and re-hydrates: drops what was queued and sends
+   * a fresh snapshot (marked reset) for the new filter. Returns its seq.
+   */
+  resync(types: ReadonlySet<string> | null): number {
+    this.subscription.setTypes(types);
+    this.pump.discardQueued();
+    return writeSnapshot(this.bus, this.transport, types, true);
+  }
+
+  close(): void {
+    this.subscription.close();
+  }
+}
+
+function writeSnapshot<F>(
+  bus: EventBusService,
+  transport: SessionTransport<F>,
+  types: ReadonlySet<string> | null,
+  reset: boolean,
+): number {
+  const seq = bus.lastSeq;
+  transport.writeSnapshot(bus.snapshotJson(types), {
+    seq,
+    epoch: bus.epoch,
+    reset,
+    types: types ? [...types] : null,
+  });
+  return seq;
+}

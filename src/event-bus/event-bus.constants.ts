@@ -1,0 +1,15 @@
+/** Default Socket.IO namespace of the gateway. */
+export const DEFAULT_NAMESPACE = '/predictions';
+/** Default route of the snapshot endpoint. */
+export const DEFAULT_SNAPSHOT_PATH = 'api/ws/snapshot';
+/** Default route of the ingest endpoint. */
+export const DEFAULT_INGEST_PATH = 'api/events';
+/** Default route of the Server-Sent Events stream. */
+export const DEFAULT_SSE_PATH = 'api/events/stream';
+/** Default interval of the SSE keep-alive comment, in ms. */
+export const DEFAULT_SSE_KEEP_ALIVE_MS = 15_000;
+/** Default ingest body limit in bytes. */
+export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** @internal Injection token of the module options; use `getEventBusOptionsToken()`. */
+export const EVENT_BUS_OPTIONS = Symbol('EVENT_BUS_OPTIONS');

@@ -1,0 +1,60 @@
+import type { EventBusCoreOptions } from '../../core/event-bus.js';
+import type { TransportOption } from '../../transport/create-transport.js';
+
+/** Settings of the activity worker the module starts by default. */
+export interface ActivityWorkerSettings {
+  /** Time between two polls of host activity, in ms. @default 2000 */
+  pollIntervalMs?: number;
+  /** How long a new dominant application must hold before a transition fires, in ms. @default 6000 */
+  transitionThresholdMs?: number;
+}
+
+/** A worker thread for `MonitorService` to run and supervise. */
+export interface MonitorWorkerOptions {
+  /** The worker's entry file: an absolute path or a `file:` URL of a JavaScript module. */
+  script: string | URL;
+  /** Passed to the worker as `workerData`. */
+  workerData?: unknown;
+  /** First restart delay after a crash, in ms; doubles per crash up to `maxRestartDelayMs`. @default 500 */
+  restartDelayMs?: number;
+  /** Longest restart delay, in ms. @default 30000 */
+  maxRestartDelayMs?: number;
+  /** How long shutdown waits for the worker to exit before giving up, in ms (in `onModuleDestroy`). @default 5000 */
+  stopTimeoutMs?: number;
+}
+
+/** Options of `EventBusModule.forRoot` / `forRootAsync`. */
+export interface EventBusModuleOptions extends EventBusCoreOptions {
+  /**
+   * What carries events: `'memory'` (one process) or
+   * `{ type: 'redis', url }` (several nodes behind one Redis; connected in
+   * `onModuleInit`, which fails with a clear error if Redis is unreachable).
+   * @default 'memory'
+   */
+  transport?: TransportOption;
+  /** Socket.IO namespace of the gateway. @default '/predictions' */
+  namespace?: string;
+  /** Largest accepted `POST` body for ingest, in bytes (413 past it). @default 1048576 */
+  maxRequestBytes?: number;
+  /** How often an idle SSE stream gets a keep-alive comment, in ms. @default 15000 */
+  sseKeepAliveMs?: number;
+  /**
+   * The worker `MonitorService` starts in `onApplicationBootstrap` and stops
+   * in `onModuleDestroy`: the default activity worker (`undefined` or an
+   * {@link ActivityWorkerSettings} object), your own script, or `false` for none.
+   * @default the activity worker
+   */
+  worker?: MonitorWorkerOptions | ActivityWorkerSettings | false;
+}
+
+/** Options fixed when the module is defined, because Nest reads routes from class metadata. */
+export interface EventBusModuleExtras {
+  /** Register the module globally. @default true */
+  isGlobal?: boolean;
+  /** Route of the snapshot endpoint (`GET`). @default 'api/ws/snapshot' */
+  snapshotPath?: string;
+  /** Route of the ingest endpoint (`POST`), or `false` to leave it out. @default 'api/events' */
+  ingestPath?: string | false;
+  /** Route of the Server-Sent Events stream (`GET`), or `false` to leave it out. @default 'api/events/stream' */
+  ssePath?: string | false;
+}

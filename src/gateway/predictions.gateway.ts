@@ -1,0 +1,205 @@
+import { Inject, Logger } from '@nestjs/common';
+import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
+import type { Namespace, Server, Socket } from 'socket.io';
+import type { Envelope } from '../core/envelope.js';
+import type { Gap } from '../core/subscription.js';
+import type { FrameEncoder, FrameSink } from '../delivery/client-pump.js';
+import {
+  parseClientRequest,
+  parseTypes,
+  type ClientRequest,
+} from '../delivery/client-request.js';
+import {
+  ClientSession,
+  type ResumedMeta,
+  type SessionTransport,
+  type SnapshotMeta,
+} from '../delivery/session.js';
+import {
+  DEFAULT_NAMESPACE,
+  EVENT_BUS_OPTIONS,
+} from '../event-bus/event-bus.constants.js';
+import { EventBusService } from '../event-bus/event-bus.service.js';
+import type { EventBusModuleOptions } from '../event-bus/interfaces/event-bus-module-options.interface.js';
+import { eventPacketPrefix, wireFrame, type WireFrame } from './wire.js';
+
+/** Socket.IO event names of the bus's own messages to clients. */
+export const SNAPSHOT_MESSAGE = 'snapshot';
+export const GAP_MESSAGE = 'gap';
+export const RESUMED_MESSAGE = 'resumed';
+/** The message a client sends to change its type filter (and re-hydrate). */
+export const SUBSCRIBE_MESSAGE = 'subscribe';
+
+const TEXT_WRITE = { compress: false };
+
+/** The parts of Engine.IO's WebSocket transport the batched write relies on. */
+interface EngineTransport {
+  name: string;
+  perMessageDeflate?: unknown;
+  socket?: { _sender?: { sendFrame?: unknown } };
+}
+
+/**
+ * The Socket.IO gateway on the `namespace` option (default `/predictions`).
+ *
+ * Every client gets its own bounded subscription, opened on connect and
+ * closed on disconnect. It first receives one `snapshot` message (the latest
+ * event of each type, with the `seq` and `epoch` it reflects) or, when it
+ * resumes, a `resumed` message and the events it missed; then every later
+ * event as a Socket.IO event named by its `type`, whose first argument is
+ * the event as published and whose second is `{ seq }`. Events move from the
+ * queue to the socket only while the client's transport keeps up, so a
+ * client that stops reading costs at most its queue; what it lost is told by
+ * a `gap` message before the next event.
+ */
+@WebSocketGateway()
+export class PredictionsGateway implements OnGatewayInit {
+  private readonly logger = new Logger('PredictionsGateway');
+  private readonly namespaceName: string;
+  private readonly packetPrefix: string;
+  private readonly encoder: FrameEncoder<WireFrame>;
+  private namespace: Namespace | undefined;
+
+  constructor(
+    private readonly bus: EventBusService,
+    @Inject(EVENT_BUS_OPTIONS) options: EventBusModuleOptions,
+  ) {
+    this.namespaceName = options.namespace ?? DEFAULT_NAMESPACE;
+    const prefix = eventPacketPrefix(this.namespaceName);
+    this.packetPrefix = prefix;
+    // One function for all clients: each event's frame is cached on it.
+    this.encoder = {
+      event: (message: Envelope) =>
+        wireFrame(
+          `${prefix}[${JSON.stringify(message.type)},${message.json},{"seq":${message.seq}}]`,
+        ),
+      gap: (gap: Gap) =>
+        wireFrame(this.controlText(GAP_MESSAGE, JSON.stringify(gap))),
+    };
+  }
+
+  /** Clients connected to the namespace right now. */
+  get clientCount(): number {
+    return this.namespace?.sockets.size ?? 0;
+  }
+
+  afterInit(server: Server): void {
+    // The namespace comes from runtime options (forRootAsync), so it is
+    // attached here rather than through the decorator's static metadata.
+    this.namespace = server.of(this.namespaceName);
+    this.namespace.use((socket, next) => {
+      try {
+        socket.data.livebus = parseClientRequest(
+          socket.handshake.auth,
+          socket.handshake.query,
+        );
+        next();
+      } catch (error) {
+        next(error as Error);
+      }
+    });
+    this.namespace.on('connection', (socket: Socket) => this.connect(socket));
+  }
+
+  private connect(socket: Socket): void {
+    const session = ClientSession.open(
+      this.bus,
+      socket.data.livebus as ClientRequest,
+      this.transportFor(socket),
+    );
+    if (!session) {
+      socket.disconnect(true);
+      return;
+    }
+    socket.on(SUBSCRIBE_MESSAGE, (body: unknown, ack?: unknown) => {
+      const reply = typeof ack === 'function' ? ack : () => undefined;
+      try {
+        const types = parseTypes(
+          (body as { types?: unknown } | null)?.types,
+          'types',
+        );
+        reply({ seq: session.resync(types) });
+      } catch (error) {
+        reply({ error: (error as Error).message });
+      }
+    });
+    socket.once('disconnect', () => session.close());
+    session.subscription.onClose((reason) => {
+      if (reason === 'closed') return;
+      if (reason === 'overflow') {
+        this.logger.warn(
+          `client ${socket.id} disconnected: its queue overflowed (overflow policy 'disconnect')`,
+        );
+      }
+      socket.disconnect(true);
+    });
+  }
+
+  private transportFor(socket: Socket): SessionTransport<WireFrame> {
+    const conn = socket.conn;
+    const writeText = (text: string): void => {
+      conn.write(text, TEXT_WRITE);
+    };
+    return {
+      encoder: this.encoder,
+      sink: webSocketAwareSink(conn),
+      writeSnapshot: (eventsJson: string, meta: SnapshotMeta) =>
+        writeText(
+          this.controlText(
+            SNAPSHOT_MESSAGE,
+            `${eventsJson},${JSON.stringify(meta)}`,
+          ),
+        ),
+      writeResumed: (meta: ResumedMeta) =>
+        writeText(this.controlText(RESUMED_MESSAGE, JSON.stringify(meta))),
+    };
+  }
+
+  private controlText(name: string, args: string): string {
+    return `${this.packetPrefix}["${name}",${args}]`;
+  }
+}
+
+/**
+ * Writes a batch through Engine.IO and calls back once its transport
+ * drained. On a WebSocket all frames go out as one buffer in one socket
+ * write, each still its own WebSocket frame (one Socket.IO packet) for the
+ * client; other transports get one text packet per frame.
+ */
+function webSocketAwareSink(conn: Socket['conn']): FrameSink<WireFrame> {
+  return {
+    write(frames, onFlushed) {
+      if (canWritePreEncoded(conn.transport as unknown as EngineTransport)) {
+        const batch =
+          frames.length === 1
+            ? frames[0].ws
+            : Buffer.concat(frames.map((frame) => frame.ws));
+        conn.write(
+          frames[0].text,
+          { compress: false, wsPreEncodedFrame: [batch] } as {
+            compress: boolean;
+          },
+          onFlushed,
+        );
+        return;
+      }
+      const last = frames.length - 1;
+      for (let i = 0; i < last; i++) conn.write(frames[i].text, TEXT_WRITE);
+      conn.write(frames[last].text, TEXT_WRITE, onFlushed);
+    },
+  };
+}
+
+/**
+ * Engine.IO writes `wsPreEncodedFrame` straight to the TCP socket (the path
+ * Socket.IO's own broadcast uses) when the transport is a WebSocket without
+ * compression. Mirrors Engine.IO's own check, so the batch is never sent
+ * any other way.
+ */
+function canWritePreEncoded(transport: EngineTransport): boolean {
+  return (
+    transport.name === 'websocket' &&
+    !transport.perMessageDeflate &&
+    typeof transport.socket?._sender?.sendFrame === 'function'
+  );
+}

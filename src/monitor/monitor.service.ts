@@ -1,0 +1,318 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { existsSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { EVENT_BUS_OPTIONS } from '../event-bus/event-bus.constants.js';
+import { EventBusService } from '../event-bus/event-bus.service.js';
+import type {
+  EventBusModuleOptions,
+  MonitorWorkerOptions,
+} from '../event-bus/interfaces/event-bus-module-options.interface.js';
+import type { LivebusWorkerData } from './worker-publisher.js';
+import {
+  isWorkerProtocolMessage,
+  type MonitorCommand,
+  type ParentToWorkerMessage,
+} from './worker-protocol.js';
+
+/** Where the supervised worker is in its life. */
+export type MonitorState =
+  'idle' | 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
+
+/** The `monitor` event the bus publishes whenever the worker's state changes. */
+export type MonitorStateEvent = {
+  type: 'monitor';
+  state: MonitorState;
+  /** Restarts since the application started. */
+  restarts: number;
+  /** Why the worker stopped, when it crashed. */
+  error?: string;
+  /** When `restarting`: how long until the next start, in ms. */
+  restartInMs?: number;
+  at: string;
+};
+
+/** Counters of what the monitor relayed. */
+export interface MonitorStats {
+  /** Events relayed from the worker into the bus. */
+  relayed: number;
+  /** Worker messages the bus refused as invalid (logged). */
+  invalid: number;
+  /** Worker messages that arrived after the bus closed (shutdown). */
+  afterClose: number;
+  /** Worker events the shared transport (Redis) could not take. */
+  unavailable: number;
+  restarts: number;
+}
+
+/** Start-up failures (exits before `ready`) in a row after which the monitor gives up. */
+const MAX_STARTUP_FAILURES = 5;
+/** A worker that ran this long counts as healthy again: its next crash restarts fast. */
+const HEALTHY_AFTER_MS = 30_000;
+
+/**
+ * Runs the worker thread that publishes (by default the activity worker),
+ * relays what it posts into the bus, and supervises it: a crash restarts it
+ * with capped exponential backoff and publishes a `monitor` event; shutdown
+ * (`onModuleDestroy`, before Nest closes Socket.IO) terminates it and awaits
+ * its exit.
+ */
+@Injectable()
+export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('MonitorService');
+  private readonly workerOptions:
+    | (Required<Omit<MonitorWorkerOptions, 'workerData'>> & {
+        workerData: unknown;
+      })
+    | null;
+  private worker: Worker | null = null;
+  private workerExited: Promise<void> = Promise.resolve();
+  private restartTimer: NodeJS.Timeout | null = null;
+  private _state: MonitorState = 'idle';
+  private stopping = false;
+  private crashesInARow = 0;
+  private startupFailuresInARow = 0;
+  private startedAt = 0;
+  private readonly counters: MonitorStats = {
+    relayed: 0,
+    invalid: 0,
+    afterClose: 0,
+    unavailable: 0,
+    restarts: 0,
+  };
+
+  constructor(
+    private readonly bus: EventBusService,
+    @Inject(EVENT_BUS_OPTIONS) options: EventBusModuleOptions,
+  ) {
+    this.workerOptions = resolveWorkerOptions(options.worker);
+  }
+
+  get state(): MonitorState {
+    return this._state;
+  }
+
+  /** The running worker's thread id, or `null`. */
+  get threadId(): number | null {
+    return this.worker?.threadId ?? null;
+  }
+
+  stats(): MonitorStats {
+    return { ...this.counters };
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.workerOptions) this.spawn();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.stop();
+  }
+
+  /** Asks the worker to pause its work (the activity worker keeps polling but records nothing). */
+  pause(): void {
+    this.send('pause');
+  }
+
+  /** Asks a paused worker to resume. */
+  resume(): void {
+    this.send('resume');
+  }
+
+  /** Terminates the worker and cancels any pending restart. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    this.restartTimer = null;
+    const worker = this.worker;
+    if (worker) {
+      const timeoutMs = this.workerOptions?.stopTimeoutMs ?? 5000;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.logger.warn(`worker did not exit within ${timeoutMs} ms`);
+          resolve();
+        }, timeoutMs);
+      });
+      await worker.terminate();
+      await Promise.race([this.workerExited, deadline]);
+      clearTimeout(timer);
+    }
+    if (this._state !== 'stopped' && this._state !== 'idle') {
+      this.setState('stopped');
+    }
+  }
+
+  private send(command: MonitorCommand): void {
+    const message: ParentToWorkerMessage = { kind: 'livebus:control', command };
+    this.worker?.postMessage(message);
+  }
+
+  private spawn(): void {
+    const options = this.workerOptions;
+    if (!options || this.stopping) return;
+    this.setState('starting');
+    const workerData: LivebusWorkerData = {
+      maxEventBytes: this.bus.options.maxEventBytes,
+      data: options.workerData,
+    };
+    const worker = new Worker(options.script, { workerData });
+    this.worker = worker;
+    this.startedAt = Date.now();
+    let becameReady = false;
+    let lastError: Error | undefined;
+    const markReady = (): void => {
+      if (becameReady) return;
+      becameReady = true;
+      this.startupFailuresInARow = 0;
+      this.setState('running');
+    };
+    worker.on('message', (message: unknown) => {
+      markReady();
+      this.relay(message);
+    });
+    worker.on('error', (error) => {
+      lastError = error;
+      this.logger.error(`worker crashed: ${error.message}`, error.stack);
+    });
+    this.workerExited = new Promise((resolve) => {
+      worker.once('exit', (code) => {
+        this.worker = null;
+        resolve();
+        if (this.stopping) return;
+        this.onUnexpectedExit(
+          becameReady,
+          lastError?.message ?? `worker exited with code ${code}`,
+        );
+      });
+    });
+  }
+
+  private onUnexpectedExit(becameReady: boolean, reason: string): void {
+    if (Date.now() - this.startedAt >= HEALTHY_AFTER_MS) this.crashesInARow = 0;
+    if (!becameReady && ++this.startupFailuresInARow >= MAX_STARTUP_FAILURES) {
+      this.logger.error(
+        `worker failed ${this.startupFailuresInARow} times before becoming ready; giving up (${reason}). Check the worker option's script.`,
+      );
+      this.setState('failed', { error: reason });
+      return;
+    }
+    const options = this.workerOptions!;
+    const delay = Math.min(
+      options.restartDelayMs * 2 ** this.crashesInARow,
+      options.maxRestartDelayMs,
+    );
+    this.crashesInARow++;
+    this.counters.restarts++;
+    this.logger.warn(`worker stopped (${reason}); restarting in ${delay} ms`);
+    this.setState('restarting', { error: reason, restartInMs: delay });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      this.spawn();
+    }, delay);
+  }
+
+  private relay(message: unknown): void {
+    if (!isWorkerProtocolMessage(message)) {
+      // A plain event posted with parentPort.postMessage(event).
+      this.publishBatch([message], false);
+      return;
+    }
+    switch (message.kind) {
+      case 'livebus:batch':
+        this.publishBatch(message.events, true);
+        return;
+      case 'livebus:log':
+        if (message.level === 'warn') this.logger.warn(message.message);
+        else this.logger.log(message.message);
+        return;
+      case 'livebus:ready':
+        return;
+    }
+  }
+
+  private publishBatch(events: readonly unknown[], preEncoded: boolean): void {
+    if (this.bus.isClosed) {
+      this.counters.afterClose += events.length;
+      return;
+    }
+    const { accepted, refused, appended } = this.bus.publishFromWorker(
+      events,
+      preEncoded,
+    );
+    this.counters.relayed += accepted;
+    this.counters.invalid += refused.length;
+    for (const error of refused) {
+      this.logger.warn(
+        `worker sent an event the bus refused: ${error.message}`,
+      );
+    }
+    appended?.catch((error: Error) => {
+      // The shared transport is down: counted and said, never thrown.
+      this.counters.relayed -= accepted;
+      this.counters.unavailable += accepted;
+      this.logger.warn(`worker events not published: ${error.message}`);
+    });
+  }
+
+  private setState(
+    state: MonitorState,
+    detail: Pick<MonitorStateEvent, 'error' | 'restartInMs'> = {},
+  ): void {
+    this._state = state;
+    if (this.bus.isClosed) return;
+    const event: MonitorStateEvent = {
+      type: 'monitor',
+      state,
+      restarts: this.counters.restarts,
+      ...detail,
+      at: new Date().toISOString(),
+    };
+    // Fire and forget: a state change must not wait for (or fail on) Redis.
+    this.bus.publish(event).catch((error: Error) => {
+      this.logger.warn(`monitor event not published: ${error.message}`);
+    });
+  }
+}
+
+function resolveWorkerOptions(worker: EventBusModuleOptions['worker']):
+  | (Required<Omit<MonitorWorkerOptions, 'workerData'>> & {
+      workerData: unknown;
+    })
+  | null {
+  if (worker === false) return null;
+  const custom = worker && 'script' in worker ? worker : null;
+  return {
+    script: custom?.script ?? defaultActivityWorkerPath(),
+    workerData: custom ? custom.workerData : (worker ?? {}),
+    restartDelayMs: custom?.restartDelayMs ?? 500,
+    maxRestartDelayMs: custom?.maxRestartDelayMs ?? 30_000,
+    stopTimeoutMs: custom?.stopTimeoutMs ?? 5000,
+  };
+}
+
+/**
+ * The built activity worker. Worker threads load JavaScript, so when this
+ * module runs from TypeScript sources (under the test runner) the worker is
+ * taken from the build output in `dist/`.
+ */
+export function defaultActivityWorkerPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const beside = join(here, 'activity.worker.js');
+  if (existsSync(beside)) return beside;
+  const built = join(
+    here.replace(`${sep}src${sep}monitor`, `${sep}dist${sep}src${sep}monitor`),
+    'activity.worker.js',
+  );
+  if (existsSync(built)) return built;
+  throw new Error(
+    `The activity worker is not built (looked for ${beside} and ${built}); run \`npm run build\` first.`,
+  );
+}

@@ -1,0 +1,36 @@
+import type { EncodedEvent } from '../core/event-codec.js';
+
+/** @internal Messages a worker posts to `MonitorService`. */
+export type WorkerToParentMessage =
+  | { readonly kind: 'livebus:ready' }
+  | {
+      /** Events validated and encoded in the worker, in publish order. */
+      readonly kind: 'livebus:batch';
+      readonly events: readonly EncodedEvent[];
+    }
+  | {
+      readonly kind: 'livebus:log';
+      readonly level: 'warn' | 'info';
+      readonly message: string;
+    };
+
+/** Commands `MonitorService` sends to its worker. */
+export type MonitorCommand = 'pause' | 'resume';
+
+/** @internal Messages `MonitorService` posts to its worker. */
+export interface ParentToWorkerMessage {
+  readonly kind: 'livebus:control';
+  readonly command: MonitorCommand;
+}
+
+/** @internal Tells protocol messages apart from plain events a worker posted. */
+export function isWorkerProtocolMessage(
+  value: unknown,
+): value is WorkerToParentMessage {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { kind?: unknown }).kind === 'string' &&
+    (value as { kind: string }).kind.startsWith('livebus:')
+  );
+}

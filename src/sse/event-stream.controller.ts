@@ -1,0 +1,148 @@
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Inject,
+  Query,
+  Req,
+  Res,
+  type Type,
+} from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Envelope } from '../core/envelope.js';
+import type { Gap } from '../core/subscription.js';
+import type { FrameEncoder } from '../delivery/client-pump.js';
+import {
+  parseClientRequest,
+  type ClientRequest,
+} from '../delivery/client-request.js';
+import { ClientSession, type SessionTransport } from '../delivery/session.js';
+import {
+  DEFAULT_SSE_KEEP_ALIVE_MS,
+  EVENT_BUS_OPTIONS,
+} from '../event-bus/event-bus.constants.js';
+import { EventBusService } from '../event-bus/event-bus.service.js';
+import type { EventBusModuleOptions } from '../event-bus/interfaces/event-bus-module-options.interface.js';
+
+// One encoder for all streams: each event's SSE frame is cached on it.
+const encoder: FrameEncoder<string> = {
+  event: (message: Envelope) =>
+    `id: ${message.seq}\nevent: ${message.type}\ndata: ${message.json}\n\n`,
+  // No id: a gap notice must not move the client's Last-Event-ID.
+  gap: (gap: Gap) => `event: gap\ndata: ${JSON.stringify(gap)}\n\n`,
+};
+
+/**
+ * `GET <ssePath>`: the same stream as the Socket.IO gateway, as Server-Sent
+ * Events for clients without Socket.IO. Each event has `id:` = its seq and
+ * `event:` = its type; `Last-Event-ID` (sent by EventSource when it
+ * reconnects, or `?lastEventId=`) resumes exactly like the gateway's
+ * `lastSeq`. Delivery is the same bounded, drain-aware pump with gap
+ * notices; an idle stream gets a keep-alive comment.
+ */
+export class EventStreamController {
+  private readonly keepAliveMs: number;
+
+  constructor(
+    private readonly bus: EventBusService,
+    options: EventBusModuleOptions,
+  ) {
+    this.keepAliveMs = options.sseKeepAliveMs ?? DEFAULT_SSE_KEEP_ALIVE_MS;
+  }
+
+  @Get()
+  stream(
+    @Req() req: IncomingMessage,
+    @Res() res: ServerResponse,
+    @Query() query: Record<string, unknown>,
+  ): void {
+    const request = this.parseRequest(req, query);
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // Proxies such as nginx would otherwise hold events back.
+      'X-Accel-Buffering': 'no',
+    });
+    res.write('retry: 2000\n\n');
+    let idle = true;
+    const write = (chunk: string): boolean => {
+      idle = false;
+      return res.write(chunk);
+    };
+    const transport: SessionTransport<string> = {
+      encoder,
+      sink: {
+        write(frames, onFlushed) {
+          // Drain-aware like the gateway: the next batch waits for 'drain'.
+          if (write(frames.join(''))) queueMicrotask(onFlushed);
+          else res.once('drain', onFlushed);
+        },
+      },
+      writeSnapshot: (eventsJson, meta) =>
+        write(
+          `id: ${meta.seq}\nevent: snapshot\ndata: {"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}\n\n`,
+        ),
+      writeResumed: (meta) =>
+        write(`event: resumed\ndata: ${JSON.stringify(meta)}\n\n`),
+    };
+    const session = ClientSession.open(this.bus, request, transport);
+    if (!session) {
+      res.end();
+      return;
+    }
+    const keepAlive = setInterval(() => {
+      if (idle) res.write(': keep-alive\n\n');
+      idle = true;
+    }, this.keepAliveMs);
+    keepAlive.unref();
+    const end = (): void => {
+      clearInterval(keepAlive);
+      session.close();
+    };
+    res.once('close', end);
+    session.subscription.onClose((reason) => {
+      if (reason !== 'closed') res.end();
+    });
+  }
+
+  private parseRequest(
+    req: IncomingMessage,
+    query: Record<string, unknown>,
+  ): ClientRequest {
+    const lastEventId = req.headers['last-event-id'] ?? query.lastEventId;
+    try {
+      return parseClientRequest(
+        {
+          types: query.types,
+          lastSeq: lastEventId,
+          // EventSource reconnects with Last-Event-ID only; without an
+          // explicit epoch the stream is assumed to be the current one.
+          epoch:
+            lastEventId === undefined
+              ? undefined
+              : (query.epoch ?? this.bus.epoch),
+        },
+        {},
+      );
+    } catch (error) {
+      throw new BadRequestException((error as Error).message);
+    }
+  }
+}
+
+/** @internal An SSE controller bound to `path` (routes are class metadata). */
+export function createEventStreamController(
+  path: string,
+): Type<EventStreamController> {
+  @Controller(path)
+  class BoundEventStreamController extends EventStreamController {
+    constructor(
+      bus: EventBusService,
+      @Inject(EVENT_BUS_OPTIONS) options: EventBusModuleOptions,
+    ) {
+      super(bus, options);
+    }
+  }
+  return BoundEventStreamController;
+}

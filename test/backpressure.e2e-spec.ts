@@ -1,0 +1,132 @@
+import type { Socket as ClientSocket } from 'socket.io-client';
+import type { Namespace } from 'socket.io';
+import { PredictionsGateway } from '../src/index.js';
+import { once, startApp, until, type TestApp } from './utils.js';
+
+// The raw TCP socket under a socket.io-client WebSocket: pausing it makes the
+// client stop reading for real, so the server's writes back up.
+interface PausableTcp {
+  pause(): void;
+  resume(): void;
+}
+function tcpOf(socket: ClientSocket): PausableTcp {
+  const engine = socket.io.engine as unknown as {
+    transport: { ws: { _socket: PausableTcp } };
+  };
+  return engine.transport.ws._socket;
+}
+
+// What the server holds in its own memory for one client, in bytes: the
+// Engine.IO write buffer plus what Node still holds for the TCP socket.
+interface EnginePacket {
+  data?: unknown;
+  options?: { wsPreEncodedFrame?: Buffer[] };
+}
+interface EngineConn {
+  writeBuffer: EnginePacket[];
+  transport: { socket?: { _socket?: { writableLength: number } } };
+}
+function serverBufferedBytes(namespace: Namespace, id: string): number {
+  const conn = namespace.sockets.get(id)?.conn as unknown as EngineConn;
+  const queued = conn.writeBuffer.reduce((sum, packet) => {
+    const frames = packet.options?.wsPreEncodedFrame;
+    return (
+      sum +
+      (frames
+        ? frames.reduce((n, frame) => n + frame.length, 0)
+        : Buffer.byteLength(String(packet.data ?? '')))
+    );
+  }, 0);
+  return queued + (conn.transport.socket?._socket?.writableLength ?? 0);
+}
+
+interface Tracker {
+  lastSeq: number;
+  events: number;
+  gaps: { missed: number; fromSeq: number; toSeq: number }[];
+  outOfOrder: number;
+}
+/** Follows one client's stream without keeping the events (50 MB of them). */
+function track(socket: ClientSocket): Tracker {
+  const t: Tracker = { lastSeq: 0, events: 0, gaps: [], outOfOrder: 0 };
+  socket.on('snapshot', (_events, meta: { seq: number }) => {
+    t.lastSeq = meta.seq;
+  });
+  socket.on('gap', (gap: Tracker['gaps'][number]) => {
+    // A gap covers exactly the seqs after the last one delivered.
+    if (gap.fromSeq !== t.lastSeq + 1) t.outOfOrder++;
+    t.gaps.push(gap);
+    t.lastSeq = gap.toSeq;
+  });
+  socket.on('tick', (_event: unknown, meta: { seq: number }) => {
+    if (meta.seq !== t.lastSeq + 1) t.outOfOrder++;
+    t.lastSeq = meta.seq;
+    t.events++;
+  });
+  return t;
+}
+
+describe('bounded end to end: a client that stops reading', () => {
+  let t: TestApp;
+  afterEach(() => t.close());
+
+  it('costs the server at most its queue while a fast client gets every event in order; it resumes with a gap notice, then the newest events', async () => {
+    // History off: it is a separate, configured bound (historyMaxEvents/
+    // MaxBytes); this test is about what one client costs.
+    t = await startApp({ worker: false, historyMaxEvents: 0 });
+    const TOTAL = 50_000;
+    const payload = 'x'.repeat(1000); // ~1 KB events
+    const fast = t.connect();
+    const stalled = t.connect();
+    const fastSeen = track(fast);
+    const stalledSeen = track(stalled);
+    await Promise.all([once(fast, 'snapshot'), once(stalled, 'snapshot')]);
+    tcpOf(stalled).pause();
+
+    const namespace = (
+      t.app.get(PredictionsGateway) as unknown as { namespace: Namespace }
+    ).namespace;
+    const rssBefore = process.memoryUsage().rss;
+    let maxBuffered = 0;
+    // Paced so that a reading client keeps up: each burst waits for the fast
+    // client to be within one queue of the publisher.
+    for (let n = 1; n <= TOTAL; n++) {
+      t.bus.publish({ type: 'tick', n, payload });
+      if (n % 100 === 0) {
+        await until(() => fastSeen.lastSeq >= n - 100, 10_000, 'fast client');
+        maxBuffered = Math.max(
+          maxBuffered,
+          serverBufferedBytes(namespace, stalled.id!),
+        );
+      }
+    }
+    await until(() => fastSeen.lastSeq === TOTAL, 10_000, 'fast client done');
+    const rssGrowth = process.memoryUsage().rss - rssBefore;
+
+    // The fast client: every event, in order, nothing missed.
+    expect(fastSeen.events).toBe(TOTAL);
+    expect(fastSeen.gaps).toEqual([]);
+    expect(fastSeen.outOfOrder).toBe(0);
+
+    // The stalled client cost at most one batch in the write path (its queue
+    // holds events shared with every other client): 256 frames of ~1 KB.
+    expect(maxBuffered).toBeLessThan(400 * 1024);
+    // Plain Socket.IO would have kept all 50 MB for it.
+    expect(rssGrowth).toBeLessThan(40 * 1024 * 1024);
+    expect(t.bus.stats().dropped).toBeGreaterThan(TOTAL / 2);
+
+    // Reading again: what was in flight, a gap notice, then the newest events.
+    tcpOf(stalled).resume();
+    await until(
+      () => stalledSeen.lastSeq === TOTAL,
+      20_000,
+      'stalled client catches up',
+    );
+    expect(stalledSeen.outOfOrder).toBe(0);
+    expect(stalledSeen.gaps.length).toBeGreaterThanOrEqual(1);
+    const missed = stalledSeen.gaps.reduce((sum, gap) => sum + gap.missed, 0);
+    // Every seq was either delivered or reported missed, exactly once.
+    expect(stalledSeen.events + missed).toBe(TOTAL);
+    expect(missed).toBe(t.bus.stats().dropped);
+  });
+});

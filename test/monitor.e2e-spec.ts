@@ -1,0 +1,153 @@
+import { fileURLToPath } from 'node:url';
+import type { MonitorStateEvent } from '../src/index.js';
+import { once, receive, record, startApp, until } from './utils.js';
+
+const fixture = (name: string): string =>
+  fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+
+type Status = {
+  type: 'status';
+  state: string;
+  pollCount: number;
+  pollIntervalMs: number;
+  provider: { name: string; state: string };
+};
+
+describe('MonitorService with the default activity worker', () => {
+  it('publishes real host activity that reaches a client, pauses, resumes, and stops on close', async () => {
+    const t = await startApp({ worker: { pollIntervalMs: 50 } });
+    let closed = false;
+    try {
+      const socket = t.connect();
+      const received = record(socket);
+      await once(socket, 'snapshot');
+      const statuses = await receive(received, 3, (m) => m.name === 'status');
+      const first = statuses[0].event as Status;
+      expect(first.pollIntervalMs).toBe(50);
+      expect(['idle', 'collecting']).toContain(first.state);
+      expect(first.provider.name).toBe(
+        process.platform === 'linux' ? 'proc' : 'ps',
+      );
+      const collecting = await receive(
+        received,
+        1,
+        (m) =>
+          m.name === 'status' && (m.event as Status).state === 'collecting',
+      );
+      expect((collecting[0].event as Status).provider.state).toBe('ready');
+      expect(t.monitor.state).toBe('running');
+      expect(t.bus.snapshot().status).toMatchObject({ type: 'status' });
+
+      t.monitor.pause();
+      await receive(
+        received,
+        1,
+        (m) => m.name === 'status' && (m.event as Status).state === 'paused',
+      );
+      t.monitor.resume();
+      const pausedAt = received.length;
+      await until(
+        () =>
+          received
+            .slice(pausedAt)
+            .some(
+              (m) =>
+                m.name === 'status' &&
+                (m.event as Status).state === 'collecting',
+            ),
+        5000,
+        'collecting again',
+      );
+
+      const threadId = t.monitor.threadId;
+      expect(threadId).not.toBeNull();
+      await t.close();
+      closed = true;
+      expect(t.monitor.state).toBe('stopped');
+      expect(t.monitor.threadId).toBeNull();
+    } finally {
+      if (!closed) await t.close();
+    }
+  });
+});
+
+describe('MonitorService supervision (fixture workers)', () => {
+  it('restarts a crashed worker with backoff; its events flow again and monitor events say so', async () => {
+    const starts = new SharedArrayBuffer(4);
+    const t = await startApp({
+      worker: {
+        script: fixture('crash-once.worker.mjs'),
+        workerData: { starts },
+        restartDelayMs: 50,
+      },
+    });
+    try {
+      const socket = t.connect();
+      const received = record(socket);
+      await once(socket, 'snapshot');
+      // Events from the second start prove the restart worked.
+      await receive(
+        received,
+        2,
+        (m) =>
+          m.name === 'worker_tick' &&
+          (m.event as { start: number }).start === 2,
+      );
+      const states = received
+        .filter((m) => m.name === 'monitor')
+        .map((m) => m.event as MonitorStateEvent);
+      const restarting = states.find((s) => s.state === 'restarting');
+      expect(restarting).toMatchObject({ restarts: 1, restartInMs: 50 });
+      expect(restarting?.error).toMatch(/boom on first start/);
+      expect(states.at(-1)?.state).toBe('running');
+      expect(t.monitor.stats().restarts).toBe(1);
+      // The server kept serving throughout.
+      expect((await fetch(t.url + '/api/ws/snapshot')).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('relays what a worker publishes before it is ready, counts what the bus refuses', async () => {
+    const t = await startApp({
+      worker: { script: fixture('early-publish.worker.mjs') },
+    });
+    try {
+      await until(() => t.monitor.stats().relayed >= 3, 5000, 'three relayed');
+      expect(t.bus.snapshot()).toMatchObject({
+        early: { type: 'early', n: 1 },
+        plain: { type: 'plain', n: 2 },
+        late: { type: 'late', n: 3 },
+      });
+      expect(t.monitor.stats().invalid).toBe(1);
+      expect(t.bus.stats().rejected).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('gives up on a worker that never starts, without a tight loop, and keeps serving', async () => {
+    const t = await startApp({
+      worker: { script: fixture('never-ready.worker.mjs'), restartDelayMs: 10 },
+    });
+    try {
+      await until(() => t.monitor.state === 'failed', 10_000, 'failed state');
+      expect(t.monitor.stats().restarts).toBe(4);
+      expect(t.bus.snapshot()).toMatchObject({
+        monitor: { type: 'monitor', state: 'failed' },
+      });
+      expect((await fetch(t.url + '/api/ws/snapshot')).status).toBe(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('whenReady resolves true once the module initialised', async () => {
+    const t = await startApp({ worker: false });
+    try {
+      await expect(t.bus.whenReady(1000)).resolves.toBe(true);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { demoModule, serveLivePage } from '../demo/demo-app.js';
+import { EventBusService } from '../src/index.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+async function startDemo(port = 0): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    demoModule({ worker: false }),
+    { logger: false },
+  );
+  serveLivePage(app);
+  await app.listen(port, '127.0.0.1');
+  return app;
+}
+
+const cardText = (page: Page, type: string) =>
+  page.locator(`article[data-type="${type}"] pre`).textContent();
+
+describe('the live page in a real browser', () => {
+  let browser: Browser;
+  let app: INestApplication | undefined;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `No Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`,
+      );
+    }
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await app?.close();
+  });
+
+  it('hydrates, updates live, and recovers after the server restarts', async () => {
+    app = await startDemo();
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const port = Number(new URL(url).port);
+    await app.get(EventBusService).publish({ type: 'status', state: 'idle' });
+
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(url + '/');
+    await page.locator('#connection[data-state="live"]').waitFor();
+    // Hydrated from the snapshot.
+    await page.locator('article[data-type="status"]').waitFor();
+    expect(JSON.parse((await cardText(page, 'status'))!)).toEqual({
+      type: 'status',
+      state: 'idle',
+    });
+
+    // Live: an event published now appears.
+    const response = await fetch(url + '/api/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'prediction', label: 'Build' }),
+    });
+    expect(response.status).toBe(202);
+    await page.locator('article[data-type="prediction"]').waitFor();
+    expect(JSON.parse((await cardText(page, 'prediction'))!)).toEqual({
+      type: 'prediction',
+      label: 'Build',
+    });
+    await page.waitForFunction(
+      () => document.getElementById('seq')?.textContent === '2',
+    );
+
+    // The server restarts (a new epoch); the page reconnects by itself and
+    // replaces its state from the new server's snapshot.
+    await app.close();
+    app = undefined;
+    await page.locator('#connection[data-state="reconnecting"]').waitFor();
+    app = await startDemo(port);
+    await app
+      .get(EventBusService)
+      .publish({ type: 'status', state: 'collecting' });
+    await page
+      .locator('#connection[data-state="live"]')
+      .waitFor({ timeout: 15_000 });
+    await page.waitForFunction(() =>
+      document
+        .querySelector('article[data-type="status"] pre')
+        ?.textContent?.includes('collecting'),
+    );
+    expect(await page.locator('#resets').textContent()).toBe('1');
+    expect(await page.locator('article[data-type="prediction"]').count()).toBe(
+      0,
+    );
+    if (process.env.SCREENSHOT)
+      await page.screenshot({ path: process.env.SCREENSHOT });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
