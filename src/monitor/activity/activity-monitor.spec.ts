@@ -28,10 +28,7 @@ class ScriptedProvider implements ActivityProvider {
     return app;
   }
 }
-const sees =
-  (app: string | null) =>
-  (): string | null =>
-    app;
+const sees = (app: string | null) => (): string | null => app;
 const fails = (error: Error) => (): never => {
   throw error;
 };
@@ -283,7 +280,8 @@ describe('ActivityMonitor: provider failures', () => {
 });
 
 describe('ActivityMonitor: the loop, on real timers', () => {
-  function collect(monitor: ActivityMonitor, events: ActivityEvent[]) {
+  /** Records events; `until` resolves once a matching status arrives. */
+  function collect(events: ActivityEvent[]) {
     const waiters: [(e: ActivityStatusEvent) => boolean, () => void][] = [];
     const publish = (event: ActivityEvent) => {
       events.push(event);
@@ -301,16 +299,15 @@ describe('ActivityMonitor: the loop, on real timers', () => {
 
   it('publishes idle (not a poll), polls at once, then every interval; stop ends it and publishes nothing more', async () => {
     const events: ActivityEvent[] = [];
-    let hooks!: ReturnType<typeof collect>;
+    const hooks = collect(events);
     const provider = new ScriptedProvider(
       Array.from({ length: 100 }, () => sees('code')),
     );
     const monitor = new ActivityMonitor({
       provider,
-      publish: (event) => hooks.publish(event),
+      publish: hooks.publish,
       pollIntervalMs: 20,
     });
-    hooks = collect(monitor, events);
     monitor.start();
     expect(events).toEqual([
       expect.objectContaining({ type: 'status', state: 'idle', pollCount: 0 }),
@@ -334,13 +331,12 @@ describe('ActivityMonitor: the loop, on real timers', () => {
 
   it('polls at once after start even with a long interval', async () => {
     const events: ActivityEvent[] = [];
-    let hooks!: ReturnType<typeof collect>;
+    const hooks = collect(events);
     const monitor = new ActivityMonitor({
       provider: new ScriptedProvider([sees('code')]),
-      publish: (event) => hooks.publish(event),
+      publish: hooks.publish,
       pollIntervalMs: 3_600_000,
     });
-    hooks = collect(monitor, events);
     monitor.start();
     await hooks.until((s) => s.pollCount === 1);
     monitor.stop();

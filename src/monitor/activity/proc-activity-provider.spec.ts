@@ -64,7 +64,9 @@ describe('CpuActivityProvider', () => {
       ],
       [{ pid: 1, app: 'code', cpu: 130 }],
     ];
-    const provider = new CpuActivityProvider('test', async () => reads.shift()!);
+    const provider = new CpuActivityProvider('test', async () =>
+      reads.shift()!,
+    );
     expect(provider.state).toEqual({ state: 'checking' });
     expect(await provider.sample()).toBeNull();
     expect(provider.state).toEqual({ state: 'ready' });

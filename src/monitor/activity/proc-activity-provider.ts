@@ -62,7 +62,8 @@ export class CpuActivityProvider implements ActivityProvider {
         before && before.app === process.app
           ? process.cpu - before.cpu
           : process.cpu;
-      if (used > 0) usage.set(process.app, (usage.get(process.app) ?? 0) + used);
+      if (used > 0)
+        usage.set(process.app, (usage.get(process.app) ?? 0) + used);
     }
     let dominant: string | null = null;
     let most = 0;
