@@ -6,13 +6,17 @@ import { demoModule, serveLivePage } from './demo-app.js';
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 3000);
+const redisUrl = process.env.REDIS_URL;
 
-const app = await NestFactory.create<NestExpressApplication>(demoModule());
+const app = await NestFactory.create<NestExpressApplication>(
+  demoModule(redisUrl ? { transport: { type: 'redis', url: redisUrl } } : {}),
+);
 // SIGINT/SIGTERM run the lifecycle hooks: the worker stops, clients are
 // disconnected, the server closes.
 app.enableShutdownHooks();
 serveLivePage(app);
 await app.listen(port, host);
+const url = (await app.getUrl()).replace('[::1]', host);
 new Logger('Demo').log(
-  `live page on http://${host}:${port}/ · Socket.IO namespace /predictions · GET /api/ws/snapshot · GET /api/events/stream · POST /api/events`,
+  `live page on ${url}/ · Socket.IO namespace /predictions · GET /api/ws/snapshot · GET /api/events/stream · POST /api/events · transport ${redisUrl ? 'redis' : 'memory'}`,
 );

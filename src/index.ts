@@ -8,12 +8,14 @@ export type {
   ActivityWorkerSettings,
   EventBusModuleExtras,
   EventBusModuleOptions,
+  EventBusOptionsFactory,
   MonitorWorkerOptions,
 } from './event-bus/interfaces/event-bus-module-options.interface.js';
 export {
   DEFAULT_INGEST_PATH,
   DEFAULT_MAX_REQUEST_BYTES,
   DEFAULT_NAMESPACE,
+  DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_SNAPSHOT_PATH,
   DEFAULT_SSE_KEEP_ALIVE_MS,
   DEFAULT_SSE_PATH,

@@ -8,6 +8,8 @@ export const DEFAULT_INGEST_PATH = 'api/events';
 export const DEFAULT_SSE_PATH = 'api/events/stream';
 /** Default interval of the SSE keep-alive comment, in ms. */
 export const DEFAULT_SSE_KEEP_ALIVE_MS = 15_000;
+/** Default time shutdown waits for clients' last packets, in ms. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 2000;
 /** Default ingest body limit in bytes. */
 export const DEFAULT_MAX_REQUEST_BYTES = 1024 * 1024;
 

@@ -22,6 +22,7 @@ export const {
   optionsInjectionToken: EVENT_BUS_OPTIONS,
 })
   .setClassMethodName('forRoot')
+  .setFactoryMethodName('createEventBusOptions')
   .setExtras<EventBusModuleExtras>(
     {
       isGlobal: true,

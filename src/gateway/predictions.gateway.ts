@@ -1,4 +1,4 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Inject, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
 import type { Namespace, Server, Socket } from 'socket.io';
 import type { Envelope } from '../core/envelope.js';
@@ -17,6 +17,7 @@ import {
 } from '../delivery/session.js';
 import {
   DEFAULT_NAMESPACE,
+  DEFAULT_SHUTDOWN_GRACE_MS,
   EVENT_BUS_OPTIONS,
 } from '../event-bus/event-bus.constants.js';
 import { EventBusService } from '../event-bus/event-bus.service.js';
@@ -53,18 +54,25 @@ interface EngineTransport {
  * a `gap` message before the next event.
  */
 @WebSocketGateway()
-export class PredictionsGateway implements OnGatewayInit {
+export class PredictionsGateway
+  implements OnGatewayInit, BeforeApplicationShutdown
+{
   private readonly logger = new Logger('PredictionsGateway');
   private readonly namespaceName: string;
   private readonly packetPrefix: string;
   private readonly encoder: FrameEncoder<WireFrame>;
   private namespace: Namespace | undefined;
+  private readonly shutdownGraceMs: number;
+  // Engine.IO connections not yet closed, also those closing: shutdown
+  // waits for their last packets to leave.
+  private readonly connections = new Set<Socket['conn']>();
 
   constructor(
     private readonly bus: EventBusService,
     @Inject(EVENT_BUS_OPTIONS) options: EventBusModuleOptions,
   ) {
     this.namespaceName = options.namespace ?? DEFAULT_NAMESPACE;
+    this.shutdownGraceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
     const prefix = eventPacketPrefix(this.namespaceName);
     this.packetPrefix = prefix;
     // One function for all clients: each event's frame is cached on it.
@@ -101,7 +109,35 @@ export class PredictionsGateway implements OnGatewayInit {
     this.namespace.on('connection', (socket: Socket) => this.connect(socket));
   }
 
+  /**
+   * Tells every client the server is going (`io server disconnect`) and
+   * waits, at most `shutdownGraceMs`, for that to leave: Nest's `dispose()`,
+   * which comes next, closes Engine.IO sockets discarding what they still
+   * buffer, a last event in flight and the disconnect packet behind it.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const closed = [...this.connections].map(
+      (conn) => new Promise((resolve) => conn.once('close', resolve)),
+    );
+    for (const socket of this.namespace?.sockets.values() ?? []) {
+      socket.disconnect(true);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closed),
+      new Promise((resolve) => {
+        timer = setTimeout(resolve, this.shutdownGraceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
   private connect(socket: Socket): void {
+    const conn = socket.conn;
+    if (!this.connections.has(conn)) {
+      this.connections.add(conn);
+      conn.once('close', () => this.connections.delete(conn));
+    }
     const session = ClientSession.open(
       this.bus,
       socket.data.livebus as ClientRequest,

@@ -36,6 +36,12 @@ export interface EventBusModuleOptions extends EventBusCoreOptions {
   namespace?: string;
   /** Largest accepted `POST` body for ingest, in bytes (413 past it). @default 1048576 */
   maxRequestBytes?: number;
+  /**
+   * How long shutdown (`beforeApplicationShutdown`) waits for clients to be
+   * told the server is going before Nest closes Socket.IO, in ms. A client
+   * that stopped reading is not waited for longer. @default 2000
+   */
+  shutdownGraceMs?: number;
   /** How often an idle SSE stream gets a keep-alive comment, in ms. @default 15000 */
   sseKeepAliveMs?: number;
   /**
@@ -57,4 +63,10 @@ export interface EventBusModuleExtras {
   ingestPath?: string | false;
   /** Route of the Server-Sent Events stream (`GET`), or `false` to leave it out. @default 'api/events/stream' */
   ssePath?: string | false;
+}
+
+/** A class that `forRootAsync({ useClass })` / `useExisting` asks for the options. */
+export interface EventBusOptionsFactory {
+  createEventBusOptions():
+    EventBusModuleOptions | Promise<EventBusModuleOptions>;
 }

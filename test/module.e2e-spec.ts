@@ -1,0 +1,103 @@
+import {
+  Injectable,
+  Module,
+  type INestApplication,
+  type Type,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { io, type Socket } from 'socket.io-client';
+import {
+  EventBusModule,
+  EventBusService,
+  type EventBusModuleOptions,
+  type EventBusOptionsFactory,
+} from '../src/index.js';
+import { once } from './utils.js';
+
+// A stand-in for @nestjs/config: options that come from another module.
+const SETTINGS = 'SETTINGS';
+@Module({
+  providers: [
+    { provide: SETTINGS, useValue: { namespace: '/live', queue: 8 } },
+  ],
+  exports: [SETTINGS],
+})
+class SettingsModule {}
+
+@Injectable()
+class OptionsFactory implements EventBusOptionsFactory {
+  createEventBusOptions(): EventBusModuleOptions {
+    return { worker: false, namespace: '/from-class', queueCapacity: 16 };
+  }
+}
+
+async function start(
+  module: Type | ReturnType<typeof EventBusModule.forRootAsync>,
+) {
+  const moduleRef = await Test.createTestingModule({
+    imports: [module],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return { app, url };
+}
+
+describe('EventBusModule.forRootAsync', () => {
+  let app: INestApplication | undefined;
+  let socket: Socket | undefined;
+  afterEach(async () => {
+    socket?.disconnect();
+    await app?.close();
+  });
+
+  it('takes options from an injected provider (useFactory + inject), extras beside it', async () => {
+    const started = await start(
+      EventBusModule.forRootAsync({
+        imports: [SettingsModule],
+        inject: [SETTINGS],
+        useFactory: (settings: { namespace: string; queue: number }) => ({
+          worker: false,
+          namespace: settings.namespace,
+          queueCapacity: settings.queue,
+        }),
+        snapshotPath: 'state',
+      }),
+    );
+    app = started.app;
+    const bus = app.get(EventBusService);
+    expect(bus.options.queueCapacity).toBe(8);
+    await bus.publish({ type: 'status', state: 'idle' });
+    socket = io(started.url + '/live', {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
+    const [events] = await once(socket, 'snapshot');
+    expect(events).toEqual({ status: { type: 'status', state: 'idle' } });
+    expect(await (await fetch(started.url + '/state')).json()).toEqual(events);
+    expect((await fetch(started.url + '/api/ws/snapshot')).status).toBe(404);
+  });
+
+  it('takes options from a class (useClass)', async () => {
+    const started = await start(
+      EventBusModule.forRootAsync({ useClass: OptionsFactory }),
+    );
+    app = started.app;
+    expect(app.get(EventBusService).options.queueCapacity).toBe(16);
+    socket = io(started.url + '/from-class', {
+      transports: ['websocket'],
+      forceNew: true,
+      reconnection: false,
+    });
+    await once(socket, 'snapshot');
+  });
+
+  it('refuses bad options with a TypeError naming the option', async () => {
+    await expect(
+      Test.createTestingModule({
+        imports: [EventBusModule.forRoot({ worker: false, queueCapacity: 0 })],
+      }).compile(),
+    ).rejects.toThrow('queueCapacity must be a positive integer, got 0');
+  });
+});
