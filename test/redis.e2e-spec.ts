@@ -106,6 +106,33 @@ describe('two nodes behind one real Redis', () => {
     );
   });
 
+  it('waits for a lagging node to read what the client saw elsewhere, then replays exactly', async () => {
+    const [a, b] = [await node(), await node()];
+    for (let n = 1; n <= 10; n++) await a.bus.publish({ type: 'tick', n });
+    await until(() => b.bus.lastSeq === 10, 5000, 'B read 10');
+    // Hold B's stream reader back, as a busy node or a slow link would.
+    const reader = (
+      b.bus as unknown as {
+        transport: { reader: { stream: { pause(): void; resume(): void } } };
+      }
+    ).transport.reader.stream;
+    reader.pause();
+    for (let n = 11; n <= 15; n++) await a.bus.publish({ type: 'tick', n });
+    expect(b.bus.lastSeq).toBe(10);
+    // A client that saw 13 on node A comes to B, which has only read 10.
+    const socket = b.connect('/predictions', {
+      auth: { epoch: a.bus.epoch, lastSeq: 13 },
+    });
+    const got = record(socket);
+    setTimeout(() => reader.resume(), 100);
+    await receive(got, 3);
+    expect(got[0]).toMatchObject({
+      name: 'resumed',
+      event: { fromSeq: 14, toSeq: 15, replayed: 2 },
+    });
+    expect(got.slice(1).map((m) => m.meta.seq)).toEqual([14, 15]);
+  });
+
   it('hydrates a node started later from Redis: snapshot and history', async () => {
     const a = await node();
     for (let n = 1; n <= 20; n++) await a.bus.publish({ type: `t${n % 2}`, n });

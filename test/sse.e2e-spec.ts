@@ -103,6 +103,35 @@ describe('GET /api/events/stream (Server-Sent Events, plain HTTP client)', () =>
     }
   });
 
+  it('carries the epoch in a cookie, so a Last-Event-ID from another epoch resets instead of replaying', async () => {
+    for (let n = 1; n <= 5; n++) await t.bus.publish({ type: 'tick', n });
+    const first = await open();
+    const cookie = first.headers.get('set-cookie');
+    expect(cookie).toBe(
+      `livebus_epoch=${t.bus.epoch}; Path=/api/events/stream; HttpOnly; SameSite=Lax`,
+    );
+    // What EventSource sends when it reconnects: Last-Event-ID and the cookie.
+    const sameEpoch = await open('', {
+      'Last-Event-ID': '3',
+      Cookie: cookie!.split(';')[0],
+    });
+    const restartedServer = await open('', {
+      'Last-Event-ID': '3',
+      Cookie: 'livebus_epoch=an-epoch-before-a-restart',
+    });
+    await until(() => events(sameEpoch).length === 3, 5000, 'replay');
+    expect(events(sameEpoch).map((m) => m.event)).toEqual([
+      'resumed',
+      'tick',
+      'tick',
+    ]);
+    await until(() => events(restartedServer).length === 1, 5000, 'reset');
+    expect(JSON.parse(events(restartedServer)[0].data!)).toMatchObject({
+      seq: 5,
+      reset: true,
+    });
+  });
+
   it('filters snapshot, replay and live stream by ?types=', async () => {
     await t.bus.publish({ type: 'a', n: 1 });
     await t.bus.publish({ type: 'b', n: 2 });

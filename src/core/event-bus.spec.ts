@@ -386,6 +386,26 @@ describe('EventBus history and resume', () => {
   });
 });
 
+describe('EventBus.whenSeq', () => {
+  it('resolves true at once for a seq already delivered, and when a later one arrives', async () => {
+    const bus = new EventBus();
+    publishN(bus, 2);
+    await expect(bus.whenSeq(2, 1000)).resolves.toBe(true);
+    const waiting = bus.whenSeq(4, 10_000);
+    bus.applySequenced(3, 'tick', '{"type":"tick"}');
+    bus.applySequenced(4, 'tick', '{"type":"tick"}');
+    await expect(waiting).resolves.toBe(true);
+  });
+
+  it('resolves false after the timeout, or when the bus closes', async () => {
+    const bus = new EventBus();
+    await expect(bus.whenSeq(1, 5)).resolves.toBe(false);
+    const waiting = bus.whenSeq(1, 10_000);
+    bus.close();
+    await expect(waiting).resolves.toBe(false);
+  });
+});
+
 describe('EventBus across realms', () => {
   it('accepts a plain object built in another realm (as worker messages are)', async () => {
     const { runInNewContext } = await import('node:vm');

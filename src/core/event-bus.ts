@@ -117,6 +117,7 @@ export class EventBus<M extends EventMap = AnyEventMap> {
     subscribers: 0,
   };
   private seq = 0;
+  private seqWaiters: { seq: number; wake: (reached: boolean) => void }[] = [];
   private _epoch: string = randomUUID();
   private closed = false;
   private readonly owner: SubscriptionOwner = {
@@ -260,6 +261,32 @@ export class EventBus<M extends EventMap = AnyEventMap> {
     for (const entry of latest)
       this.store.set(entry.type, entry.seq, entry.json);
     for (const subscription of [...this.subscriptions]) subscription.reset();
+    // Whoever waited for a seq of the old numbering must look again.
+    this.wakeSeqWaiters(() => true);
+  }
+
+  /**
+   * Resolves `true` once the event numbered `seq` has been delivered here,
+   * or `false` after `timeoutMs` (or on close). With a shared transport a
+   * node's reader may trail the node a client came from by a few events.
+   */
+  whenSeq(seq: number, timeoutMs: number): Promise<boolean> {
+    if (this.seq >= seq) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = {
+        seq,
+        wake: (reached: boolean) => {
+          clearTimeout(timer);
+          resolve(reached);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.seqWaiters = this.seqWaiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.seqWaiters.push(waiter);
+    });
   }
 
   /**
@@ -329,6 +356,7 @@ export class EventBus<M extends EventMap = AnyEventMap> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.wakeSeqWaiters(() => true, false);
     for (const subscription of [...this.subscriptions]) {
       subscription.finish('bus-closed');
     }
@@ -357,7 +385,19 @@ export class EventBus<M extends EventMap = AnyEventMap> {
     this.store.set(type, envelope.seq, json);
     this.history.append(envelope);
     for (const subscription of this.subscriptions) subscription.offer(envelope);
+    if (this.seqWaiters.length > 0) {
+      this.wakeSeqWaiters((waiter) => waiter.seq <= seq);
+    }
     return envelope;
+  }
+
+  private wakeSeqWaiters(
+    due: (waiter: { seq: number }) => boolean,
+    reached = true,
+  ): void {
+    const waiting = this.seqWaiters;
+    this.seqWaiters = waiting.filter((waiter) => !due(waiter));
+    for (const waiter of waiting) if (due(waiter)) waiter.wake(reached);
   }
 }
 

@@ -45,6 +45,31 @@ export interface SessionTransport<F> {
 
 type AnySubscription = Subscription<AnyEventMap[string]>;
 
+/** How long a resuming client waits for this node to reach the seq it saw elsewhere, in ms. */
+const RESUME_CATCH_UP_MS = 2000;
+
+/**
+ * Before a resume is planned: with a shared transport, a client that saw
+ * seq N on another node may reach this one before its stream reader has
+ * read N. Waiting (briefly) for it turns what would be a needless reset
+ * into an exact replay. In memory a seq ahead of the bus is never reached.
+ */
+export async function awaitResumePoint(
+  bus: EventBusService,
+  request: ClientRequest,
+): Promise<void> {
+  const resume = request.resume;
+  if (
+    !resume ||
+    bus.transportState.kind === 'memory' ||
+    resume.epoch !== bus.epoch ||
+    resume.lastSeq <= bus.lastSeq
+  ) {
+    return;
+  }
+  await bus.whenSeq(resume.lastSeq, RESUME_CATCH_UP_MS);
+}
+
 /**
  * One client's delivery: its bounded subscription, its pump, and how it was
  * hydrated. Transport-neutral; the gateway and the SSE endpoint each give it

@@ -210,6 +210,15 @@ export class EventBusService<M extends EventMap = AnyEventMap>
     return this.bus.resume<K>(epoch, lastSeq, types);
   }
 
+  /**
+   * Resolves `true` once the event numbered `seq` has reached this node, or
+   * `false` after `timeoutMs`. With Redis, a node's stream reader may trail
+   * the node that published by a few events.
+   */
+  whenSeq(seq: number, timeoutMs: number): Promise<boolean> {
+    return this.bus.whenSeq(seq, timeoutMs);
+  }
+
   /** A deep copy of the latest event of each type. */
   snapshot(): Partial<M> {
     return this.bus.snapshot();

@@ -10,6 +10,7 @@ import {
   type ClientRequest,
 } from '../delivery/client-request.js';
 import {
+  awaitResumePoint,
   ClientSession,
   type ResumedMeta,
   type SessionTransport,
@@ -96,15 +97,18 @@ export class PredictionsGateway
     // attached here rather than through the decorator's static metadata.
     this.namespace = server.of(this.namespaceName);
     this.namespace.use((socket, next) => {
+      let request: ClientRequest;
       try {
-        socket.data.livebus = parseClientRequest(
+        request = parseClientRequest(
           socket.handshake.auth,
           socket.handshake.query,
         );
-        next();
       } catch (error) {
         next(error as Error);
+        return;
       }
+      socket.data.livebus = request;
+      void awaitResumePoint(this.bus, request).then(() => next());
     });
     this.namespace.on('connection', (socket: Socket) => this.connect(socket));
   }

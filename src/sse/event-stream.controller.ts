@@ -16,9 +16,14 @@ import {
   parseClientRequest,
   type ClientRequest,
 } from '../delivery/client-request.js';
-import { ClientSession, type SessionTransport } from '../delivery/session.js';
+import {
+  awaitResumePoint,
+  ClientSession,
+  type SessionTransport,
+} from '../delivery/session.js';
 import {
   DEFAULT_SSE_KEEP_ALIVE_MS,
+  DEFAULT_SSE_PATH,
   EVENT_BUS_OPTIONS,
 } from '../event-bus/event-bus.constants.js';
 import { EventBusService } from '../event-bus/event-bus.service.js';
@@ -33,36 +38,51 @@ const encoder: FrameEncoder<string> = {
 };
 
 /**
+ * The cookie that carries the stream's epoch: EventSource reconnects with
+ * `Last-Event-ID` only, and a seq means nothing without its epoch (after a
+ * server restart the same number names another event).
+ */
+export const SSE_EPOCH_COOKIE = 'livebus_epoch';
+
+/**
  * `GET <ssePath>`: the same stream as the Socket.IO gateway, as Server-Sent
  * Events for clients without Socket.IO. Each event has `id:` = its seq and
  * `event:` = its type; `Last-Event-ID` (sent by EventSource when it
  * reconnects, or `?lastEventId=`) resumes exactly like the gateway's
- * `lastSeq`. Delivery is the same bounded, drain-aware pump with gap
+ * `lastSeq`; its epoch comes from `?epoch=`, else from the
+ * `livebus_epoch` cookie this endpoint sets, else is taken to be the
+ * current one. Delivery is the same bounded, drain-aware pump with gap
  * notices; an idle stream gets a keep-alive comment.
  */
 export class EventStreamController {
   private readonly keepAliveMs: number;
+  private readonly cookiePath: string;
 
   constructor(
     private readonly bus: EventBusService,
     options: EventBusModuleOptions,
+    path: string = DEFAULT_SSE_PATH,
   ) {
     this.keepAliveMs = options.sseKeepAliveMs ?? DEFAULT_SSE_KEEP_ALIVE_MS;
+    this.cookiePath = '/' + path.replace(/^\/+/, '');
   }
 
   @Get()
-  stream(
+  async stream(
     @Req() req: IncomingMessage,
     @Res() res: ServerResponse,
     @Query() query: Record<string, unknown>,
-  ): void {
+  ): Promise<void> {
     const request = this.parseRequest(req, query);
+    await awaitResumePoint(this.bus, request);
+    if (res.destroyed) return;
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-cache, no-transform',
       Connection: 'keep-alive',
       // Proxies such as nginx would otherwise hold events back.
       'X-Accel-Buffering': 'no',
+      'Set-Cookie': `${SSE_EPOCH_COOKIE}=${encodeURIComponent(this.bus.epoch)}; Path=${this.cookiePath}; HttpOnly; SameSite=Lax`,
     });
     res.write('retry: 2000\n\n');
     let idle = true;
@@ -116,18 +136,32 @@ export class EventStreamController {
         {
           types: query.types,
           lastSeq: lastEventId,
-          // EventSource reconnects with Last-Event-ID only; without an
-          // explicit epoch the stream is assumed to be the current one.
           epoch:
             lastEventId === undefined
               ? undefined
-              : (query.epoch ?? this.bus.epoch),
+              : (query.epoch ??
+                epochCookie(req.headers.cookie) ??
+                this.bus.epoch),
         },
         {},
       );
     } catch (error) {
       throw new BadRequestException((error as Error).message);
     }
+  }
+}
+
+const EPOCH_COOKIE_PATTERN = new RegExp(
+  `(?:^|;\\s*)${SSE_EPOCH_COOKIE}=([^;]*)`,
+);
+
+/** The epoch cookie's value; a malformed one counts as absent. */
+function epochCookie(header: string | undefined): string | undefined {
+  const value = EPOCH_COOKIE_PATTERN.exec(header ?? '')?.[1];
+  try {
+    return value ? decodeURIComponent(value) : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -141,7 +175,7 @@ export function createEventStreamController(
       bus: EventBusService,
       @Inject(EVENT_BUS_OPTIONS) options: EventBusModuleOptions,
     ) {
-      super(bus, options);
+      super(bus, options, path);
     }
   }
   return BoundEventStreamController;

@@ -34,7 +34,12 @@ export interface EventBusModuleOptions extends EventBusCoreOptions {
   transport?: TransportOption;
   /** Socket.IO namespace of the gateway. @default '/predictions' */
   namespace?: string;
-  /** Largest accepted `POST` body for ingest, in bytes (413 past it). @default 1048576 */
+  /**
+   * Largest accepted `POST` body for ingest, in bytes (413 past it). The
+   * app's JSON body parser has its own limit (Express: 100 kB), checked
+   * first: raise both together (`app.useBodyParser('json', { limit })`).
+   * @default 102400
+   */
   maxRequestBytes?: number;
   /**
    * How long shutdown (`beforeApplicationShutdown`) waits for clients to be
