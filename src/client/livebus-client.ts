@@ -37,7 +37,7 @@ export interface GapNotice {
 export type ResetReason = 'resume-failed' | 'gap' | 'types';
 
 /** Options of {@link LivebusClient}. */
-export interface LivebusClientOptions<M extends EventMap> {
+export interface LivebusClientOptions<M extends EventMap<M>> {
   /** Socket.IO namespace. @default '/predictions' */
   namespace?: string;
   /** Only these types (snapshot, replay and live). @default all */
@@ -46,7 +46,7 @@ export interface LivebusClientOptions<M extends EventMap> {
   socket?: Partial<ManagerOptions & SocketOptions>;
 }
 
-interface Listeners<M extends EventMap> {
+interface Listeners<M extends EventMap<M>> {
   event: ((
     type: EventType<M>,
     event: M[EventType<M>],
@@ -58,7 +58,7 @@ interface Listeners<M extends EventMap> {
   reset: ((reason: ResetReason) => void)[];
 }
 
-type Typed<M extends EventMap> = {
+type Typed<M extends EventMap<M>> = {
   [K in EventType<M>]?: ((event: M[K], meta: EventMeta) => void)[];
 };
 
@@ -71,7 +71,7 @@ type Typed<M extends EventMap> = {
  * client.on('prediction', (event) => console.log(event.label));
  * ```
  */
-export class LivebusClient<M extends EventMap = AnyEventMap> {
+export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   /** The underlying Socket.IO socket. */
   readonly socket: Socket;
   private latest: Partial<M> = {};

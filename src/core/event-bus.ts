@@ -60,13 +60,16 @@ export type ResumePlan<E extends BusEvent = BusEvent> =
     };
 
 /** Options of one subscription. */
-export interface SubscribeOptions<M extends EventMap = AnyEventMap> {
+export interface SubscribeOptions<
+  M extends EventMap<M> = AnyEventMap,
+  K extends EventType<M> = EventType<M>,
+> {
   /** Slots in this subscriber's queue. @default the bus's `queueCapacity` */
   capacity?: number;
   /** What this subscriber's full queue does. @default the bus's `overflow` */
   overflow?: OverflowPolicy;
-  /** Only these types are delivered. @default all types */
-  types?: Iterable<EventType<M>> | null;
+  /** Only these types are delivered (and typed). @default all types */
+  types?: Iterable<K> | null;
 }
 
 /** Counters a bus keeps since it started. */
@@ -103,7 +106,7 @@ export const EVENT_BUS_CORE_DEFAULTS: ResolvedEventBusCoreOptions = {
  * of each type, and fans each one out to every subscriber's bounded queue.
  * Plain TypeScript; Nest wraps it in `EventBusService`.
  */
-export class EventBus<M extends EventMap = AnyEventMap> {
+export class EventBus<M extends EventMap<M> = AnyEventMap> {
   readonly options: ResolvedEventBusCoreOptions;
   private readonly store: SnapshotStore;
   private readonly history: History;
@@ -294,7 +297,7 @@ export class EventBus<M extends EventMap = AnyEventMap> {
    * event published after this call, until closed.
    */
   subscribe<K extends EventType<M> = EventType<M>>(
-    options: SubscribeOptions<M> = {},
+    options: SubscribeOptions<M, K> = {},
   ): Subscription<M[K]> {
     if (this.closed) throw new BusClosedError();
     const capacity = options.capacity ?? this.options.queueCapacity;

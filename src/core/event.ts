@@ -5,7 +5,8 @@ export interface BusEvent {
 
 /**
  * Maps each event type to the shape of its events, so that `publish`,
- * `subscribe` and the client share one definition:
+ * `subscribe` and the client share one definition. Each entry's `type` is
+ * its key; an interface works:
  *
  * ```ts
  * interface AppEvents {
@@ -13,8 +14,13 @@ export interface BusEvent {
  *   prediction: { type: 'prediction'; label: string };
  * }
  * ```
+ *
+ * Used as `M extends EventMap<M>`, which an interface satisfies (it has no
+ * implicit index signature, so a plain `{ [type: string]: ... }` would not).
  */
-export type EventMap = { [type: string]: BusEvent };
+export type EventMap<M = unknown> = {
+  [K in keyof M]: BusEvent & { readonly type: K };
+};
 
 /** The map used when none is given: any type, any JSON fields. */
 export type AnyEventMap = {
@@ -22,10 +28,10 @@ export type AnyEventMap = {
 };
 
 /** The union of every event in map `M`. */
-export type EventOf<M extends EventMap> = M[keyof M & string];
+export type EventOf<M extends EventMap<M>> = M[keyof M & string];
 
 /** The type names of map `M`. */
-export type EventType<M extends EventMap> = keyof M & string;
+export type EventType<M extends EventMap<M>> = keyof M & string;
 
 /** A published event as subscribers see it, with its bus metadata beside it. */
 export interface BusMessage<E extends BusEvent = BusEvent> {
@@ -39,7 +45,7 @@ export interface BusMessage<E extends BusEvent = BusEvent> {
 }
 
 /** Latest event per type, the sequence number it reflects and the stream identity. */
-export interface SnapshotState<M extends EventMap = AnyEventMap> {
+export interface SnapshotState<M extends EventMap<M> = AnyEventMap> {
   /** The `seq` of the newest event the snapshot reflects (0 before any). */
   readonly seq: number;
   /** Changes whenever sequence numbering restarts (a new bus instance). */

@@ -39,7 +39,7 @@ import type { EventBusModuleOptions } from './interfaces/event-bus-module-option
  * Nest closes the Socket.IO server.
  */
 @Injectable()
-export class EventBusService<M extends EventMap = AnyEventMap>
+export class EventBusService<M extends EventMap<M> = AnyEventMap>
   implements OnModuleInit, BeforeApplicationShutdown
 {
   private readonly bus: EventBus<M>;
@@ -192,7 +192,7 @@ export class EventBusService<M extends EventMap = AnyEventMap>
    * Iterate it with `for await`; end it with `close()` or `await using`.
    */
   subscribe<K extends EventType<M> = EventType<M>>(
-    options?: SubscribeOptions<M>,
+    options?: SubscribeOptions<M, K>,
   ): Subscription<M[K]> {
     return this.bus.subscribe<K>(options);
   }
