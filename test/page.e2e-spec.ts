@@ -85,6 +85,42 @@ describe('the live page in a real browser', () => {
       () => document.getElementById('seq')?.textContent === '2',
     );
 
+    // The activity worker's status and transitions, summarised.
+    const bus = app.get(EventBusService);
+    await bus.publish({
+      type: 'status',
+      state: 'collecting',
+      currentApp: 'code',
+      currentSince: new Date().toISOString(),
+      candidateApp: 'firefox',
+      candidateHeldMs: 3000,
+      transitionThresholdMs: 6000,
+      pollIntervalMs: 2000,
+      pollCount: 3,
+      provider: { name: 'proc', state: 'ready' },
+      failures: 0,
+    });
+    await bus.publish({
+      type: 'transition',
+      from: 'code',
+      to: 'firefox',
+      blockStart: new Date().toISOString(),
+      blockEnd: new Date().toISOString(),
+      heldMs: 6000,
+      at: new Date().toISOString(),
+    });
+    await page.locator('#transitions li').waitFor();
+    expect(await page.locator('#current-app').textContent()).toBe('code');
+    expect(await page.locator('#candidate-text').textContent()).toBe(
+      '3.0 s of 6.0 s',
+    );
+    expect(await page.locator('#monitor-line').textContent()).toContain(
+      'provider proc: ready',
+    );
+    expect(await page.locator('#transitions li').textContent()).toContain(
+      'code → firefox',
+    );
+
     // The server restarts (a new epoch); the page reconnects by itself and
     // replaces its state from the new server's snapshot.
     await app.close();
@@ -100,7 +136,7 @@ describe('the live page in a real browser', () => {
     await page.waitForFunction(() =>
       document
         .querySelector('article[data-type="status"] pre')
-        ?.textContent?.includes('collecting'),
+        ?.textContent?.includes('"state": "collecting"\n}'),
     );
     expect(await page.locator('#resets').textContent()).toBe('1');
     expect(await page.locator('article[data-type="prediction"]').count()).toBe(

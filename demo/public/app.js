@@ -54,7 +54,52 @@ setInterval(() => {
   $('rate').textContent = (arrivals.length / 5).toFixed(1);
 }, 500);
 
-client.onState(render);
+// The activity worker's status, readable at a glance; the raw events stay
+// in the cards below.
+const time = (iso) => (iso ? new Date(iso).toLocaleTimeString() : '');
+const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
+function renderActivity(state) {
+  const status = state.status;
+  $('activity').hidden = !status || !('currentApp' in status);
+  if ($('activity').hidden) return;
+  $('current-app').textContent = status.currentApp ?? 'nothing yet';
+  $('current-since').textContent = status.currentSince
+    ? `since ${time(status.currentSince)}`
+    : '';
+  $('candidate-app').textContent = status.candidateApp ?? 'none';
+  $('candidate-held').max = status.transitionThresholdMs;
+  $('candidate-held').value = status.candidateHeldMs;
+  $('candidate-text').textContent = status.candidateApp
+    ? `${seconds(status.candidateHeldMs)} of ${seconds(status.transitionThresholdMs)}`
+    : '';
+  const provider = status.provider;
+  $('monitor-line').textContent = [
+    `${status.state}`,
+    `poll #${status.pollCount} every ${seconds(status.pollIntervalMs)}`,
+    `provider ${provider.name}: ${provider.state}${provider.message ? ` (${provider.message})` : ''}`,
+    status.failures ? `${status.failures} failures in a row` : '',
+    state.monitor ? `worker ${state.monitor.state}` : '',
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+const transitions = [];
+client.on('transition', (event) => {
+  transitions.unshift(event);
+  transitions.length = Math.min(transitions.length, 5);
+  $('transitions').replaceChildren(
+    ...transitions.map((t) => {
+      const item = document.createElement('li');
+      item.textContent = `${time(t.at)}: ${t.from} → ${t.to} (${t.from} from ${time(t.blockStart)} to ${time(t.blockEnd)})`;
+      return item;
+    }),
+  );
+});
+
+client.onState((state) => {
+  render(state);
+  renderActivity(state);
+});
 client.onConnection((state) => {
   $('connection').textContent = state;
   $('connection').dataset.state = state;
