@@ -1,0 +1,115 @@
+/** What run.ts and its child processes say to each other over IPC. */
+import type { EventBusModuleOptions } from '../src/index.js';
+
+/** How a server process is set up (its first argument, as JSON). */
+export interface ServerSetup {
+  kind: 'ours' | 'plain';
+  /** Ours only: module options beside the defaults (JSON-able ones). */
+  options?: Partial<
+    Pick<EventBusModuleOptions, 'historyMaxEvents' | 'queueCapacity'>
+  >;
+  /** Ours only: the Redis transport at this URL instead of memory. */
+  redisUrl?: string;
+  /** Ours only: run the bench publisher worker under MonitorService. */
+  worker?: { window: number; batch: number; bytes: number };
+}
+
+export type ServerCommand =
+  /** Closed-loop generator (see run.ts) until `stop`. */
+  | { cmd: 'saturate'; batch: number; bytes: number }
+  /** Closed loop on another node's progress (Redis), until `stop`. */
+  | { cmd: 'window'; batch: number; bytes: number; window: number }
+  /** Open loop at `rate` events/s until `total` events (answers then) or `stop`. */
+  | {
+      cmd: 'pace';
+      rate: number;
+      bytes: number;
+      maxPerTick: number;
+      total?: number;
+      /** Time each lone event's fan-out in the server from then on (ms after start). */
+      fanoutAfterMs?: number;
+    }
+  /** Lets the publisher worker run, until `stop`. */
+  | { cmd: 'worker' }
+  /** Events the other node has delivered since its `report-progress`. */
+  | { cmd: 'progress'; delivered: number }
+  /** Starts/stops sending `progress` events (events delivered here). */
+  | { cmd: 'report-progress'; on: boolean }
+  | { cmd: 'stop' }
+  | { cmd: 'mark' }
+  /** Forces a GC, then reports memory (and restarts the peak RSS sampling). */
+  | { cmd: 'mem' }
+  | { cmd: 'exit' };
+
+export interface PaceResult {
+  published: number;
+  ms: number;
+  /** Fan-out times (ms) of lone events, with `fanoutAfterMs`. */
+  fanout: Float64Array;
+}
+
+export interface ServerMark {
+  at: number;
+  cpu: NodeJS.CpuUsage;
+  published: number;
+  dropped: number;
+  lastSeq: number;
+  clients: number;
+}
+
+export interface ServerMemory {
+  rss: number;
+  /** The highest RSS since the previous `mem` (sampled every 10 ms), or now. */
+  peakRss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  /** Physical size of each V8 heap space. */
+  spaces: Record<string, number>;
+}
+
+export type ClientCommand =
+  /** Opens `count` connections (stalled ones stop reading on `stall`). */
+  | { cmd: 'connect'; port: number; count: number; checkOrder?: boolean }
+  | { cmd: 'stall' }
+  | { cmd: 'mark' }
+  | { cmd: 'latency'; on: boolean }
+  | { cmd: 'close' }
+  | { cmd: 'exit' };
+
+export interface ClientMark {
+  at: number;
+  cpu: NodeJS.CpuUsage;
+  /** `tick` events received, over all connections. */
+  events: number;
+  /** The fewest any one connection received. */
+  minEvents: number;
+  gaps: number;
+  missed: number;
+  /** Events whose `n` was not the previous one + 1 (with `checkOrder`). */
+  outOfOrder: number;
+  snapshots: number;
+  connections: number;
+}
+
+/** Publish-to-receive latencies (ms) recorded between `latency on` and `off`. */
+export interface LatencySamples {
+  samples: Float64Array;
+}
+
+// The shared control block of the publisher worker (Int32 slots).
+export const CONTROL_RUN = 0;
+export const CONTROL_ACK = 1;
+export const CONTROL_SLOTS = 2;
+export const RUN_IDLE = 0;
+export const RUN_GO = 1;
+export const RUN_EXIT = 2;
+
+export interface PublisherWorkerData {
+  control: SharedArrayBuffer;
+  /** Most of its events not yet relayed and written to the clients. */
+  window: number;
+  /** Events per `flush()` (one message to the main thread). */
+  batch: number;
+  bytes: number;
+}
