@@ -11,7 +11,7 @@ export interface ServerSetup {
   /** Ours only: the Redis transport at this URL instead of memory. */
   redisUrl?: string;
   /** Ours only: run the bench publisher worker under MonitorService. */
-  worker?: { window: number; batch: number; bytes: number };
+  worker?: { bytes: number };
 }
 
 export type ServerCommand =
@@ -99,17 +99,12 @@ export interface LatencySamples {
 
 // The shared control block of the publisher worker (Int32 slots).
 export const CONTROL_RUN = 0;
-export const CONTROL_ACK = 1;
-export const CONTROL_SLOTS = 2;
+export const CONTROL_SLOTS = 1;
 export const RUN_IDLE = 0;
 export const RUN_GO = 1;
 export const RUN_EXIT = 2;
 
 export interface PublisherWorkerData {
   control: SharedArrayBuffer;
-  /** Most of its events not yet relayed and written to the clients. */
-  window: number;
-  /** Events per `flush()` (one message to the main thread). */
-  batch: number;
   bytes: number;
 }

@@ -28,7 +28,6 @@ import {
 } from './events.js';
 import { notify, serve } from './ipc.js';
 import {
-  CONTROL_ACK,
   CONTROL_RUN,
   CONTROL_SLOTS,
   RUN_GO,
@@ -71,8 +70,6 @@ async function startOurs(): Promise<Target> {
     control = new Int32Array(shared);
     const workerData: PublisherWorkerData = {
       control: shared,
-      window: setup.worker.window,
-      batch: setup.worker.batch,
       bytes: setup.worker.bytes,
     };
     options.worker = {
@@ -171,11 +168,9 @@ let running = false;
 let published = 0;
 let progress = 0;
 let progressTimer: NodeJS.Timeout | null = null;
-let workerSpinning = false;
 
 function stopGenerator(): void {
   running = false;
-  workerSpinning = false;
   if (control) {
     Atomics.store(control, CONTROL_RUN, RUN_IDLE);
     Atomics.notify(control, CONTROL_RUN);
@@ -289,30 +284,11 @@ function pace(
   });
 }
 
-/**
- * The worker publishes while its window allows; this loop tells it (through
- * shared memory) how many of its events have been relayed and written to the
- * clients.
- */
-function runWorker(target: Target): void {
+/** Lets the publisher worker run (it stops with the generator). */
+function runWorker(): void {
   const ctrl = control!;
-  workerSpinning = true;
-  let seen = target.lastSeq();
-  let relayed = Atomics.load(ctrl, CONTROL_ACK);
   Atomics.store(ctrl, CONTROL_RUN, RUN_GO);
   Atomics.notify(ctrl, CONTROL_RUN);
-  const spin = (): void => {
-    if (!workerSpinning) return;
-    const seq = target.lastSeq();
-    if (seq !== seen && drained(target.namespace)) {
-      relayed += seq - seen;
-      seen = seq;
-      Atomics.store(ctrl, CONTROL_ACK, relayed);
-      Atomics.notify(ctrl, CONTROL_ACK);
-    }
-    setImmediate(spin);
-  };
-  setImmediate(spin);
 }
 
 // The highest RSS seen since the last `mem` call, sampled every 10 ms.
@@ -364,7 +340,7 @@ serve(async (body) => {
     case 'pace':
       return pace(target, command);
     case 'worker':
-      runWorker(target);
+      runWorker();
       return null;
     case 'progress':
       progress = command.delivered;

@@ -71,6 +71,12 @@ describe('MonitorService with the default activity worker', () => {
   });
 });
 
+/** How many `monitor` state events the bus carried (they are published too). */
+function monitorEvents(t: { monitor: { stats(): { restarts: number } } }) {
+  // starting + running, and two more per restart
+  return 2 + 2 * t.monitor.stats().restarts;
+}
+
 describe('MonitorService supervision (fixture workers)', () => {
   it('restarts a crashed worker with backoff; its events flow again and monitor events say so', async () => {
     const starts = new SharedArrayBuffer(4);
@@ -121,6 +127,67 @@ describe('MonitorService supervision (fixture workers)', () => {
       });
       expect(t.monitor.stats().invalid).toBe(1);
       expect(t.bus.stats().rejected).toBe(1);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('relays a flooding worker that honours backpressure without loss: a fast client gets every event in order', async () => {
+    // 156 batches of 128 (half a queue): one batch of the old 4,096 would
+    // have overflowed every client's queue of 256.
+    const total = 20_000;
+    const t = await startApp({
+      worker: {
+        script: fixture('flood.worker.mjs'),
+        workerData: { total },
+      },
+    });
+    try {
+      const socket = t.connect();
+      let last = 0;
+      let outOfOrder = 0;
+      let gaps = 0;
+      socket.on('gap', () => gaps++);
+      await new Promise<void>((resolve) =>
+        socket.on('flood', (event: { n: number }) => {
+          if (event.n !== last + 1) outOfOrder++;
+          last = event.n;
+          if (last === total) resolve();
+        }),
+      );
+      expect({ outOfOrder, gaps }).toEqual({ outOfOrder: 0, gaps: 0 });
+      expect(t.monitor.stats()).toMatchObject({
+        relayed: total,
+        droppedInWorker: 0,
+      });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('keeps a worker that ignores backpressure bounded: it drops its oldest events, counted, and the server keeps serving', async () => {
+    const total = 50_000;
+    const t = await startApp({
+      worker: {
+        script: fixture('reckless.worker.mjs'),
+        workerData: { total },
+        maxPendingEvents: 1000,
+      },
+    });
+    try {
+      await until(
+        () => t.monitor.stats().relayed === 1000,
+        10_000,
+        'the kept events relayed',
+      );
+      // The newest 1,000 were kept; the 49,000 before them were dropped in
+      // the worker (reported with the batches), never piled up in the port.
+      expect(t.monitor.stats().droppedInWorker).toBe(total - 1000);
+      expect(t.bus.snapshot()).toMatchObject({
+        flood: { type: 'flood', n: total },
+      });
+      expect(t.bus.stats().published).toBe(1000 + monitorEvents(t));
+      expect((await fetch(t.url + '/api/ws/snapshot')).status).toBe(200);
     } finally {
       await t.close();
     }

@@ -49,6 +49,11 @@ export interface MonitorStats {
   afterClose: number;
   /** Worker events the shared transport (Redis) could not take. */
   unavailable: number;
+  /**
+   * Events the worker helper dropped, oldest first, because the worker
+   * published faster than the main thread relayed (logged).
+   */
+  droppedInWorker: number;
   restarts: number;
 }
 
@@ -56,6 +61,8 @@ export interface MonitorStats {
 const MAX_STARTUP_FAILURES = 5;
 /** A worker that ran this long counts as healthy again: its next crash restarts fast. */
 const HEALTHY_AFTER_MS = 30_000;
+/** Drops in the worker are logged at most this often, with the count since. */
+const DROP_WARNING_INTERVAL_MS = 10_000;
 
 /**
  * Runs the worker thread that publishes (by default the activity worker),
@@ -67,11 +74,7 @@ const HEALTHY_AFTER_MS = 30_000;
 @Injectable()
 export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MonitorService');
-  private readonly workerOptions:
-    | (Required<Omit<MonitorWorkerOptions, 'workerData'>> & {
-        workerData: unknown;
-      })
-    | null;
+  private readonly workerOptions: ResolvedWorkerOptions | null;
   private worker: Worker | null = null;
   private workerExited: Promise<void> = Promise.resolve();
   private restartTimer: NodeJS.Timeout | null = null;
@@ -85,8 +88,11 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     invalid: 0,
     afterClose: 0,
     unavailable: 0,
+    droppedInWorker: 0,
     restarts: 0,
   };
+  private dropsNotLogged = 0;
+  private lastDropWarningAt = -Infinity;
 
   constructor(
     private readonly bus: EventBusService,
@@ -161,6 +167,8 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     this.setState('starting');
     const workerData: LivebusWorkerData = {
       maxEventBytes: this.bus.options.maxEventBytes,
+      maxBatch: Math.max(1, Math.floor(this.bus.options.queueCapacity / 2)),
+      maxPending: options.maxPendingEvents,
       data: options.workerData,
     };
     const worker = new Worker(options.script, { workerData });
@@ -176,7 +184,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     };
     worker.on('message', (message: unknown) => {
       markReady();
-      this.relay(message);
+      this.relay(message, worker);
     });
     worker.on('error', (error) => {
       lastError = error;
@@ -219,15 +227,21 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     }, delay);
   }
 
-  private relay(message: unknown): void {
+  private relay(message: unknown, worker: Worker): void {
     if (!isWorkerProtocolMessage(message)) {
       // A plain event posted with parentPort.postMessage(event).
-      this.publishBatch([message], false);
+      void this.publishBatch([message], false);
       return;
     }
     switch (message.kind) {
       case 'livebus:batch':
-        this.publishBatch(message.events, true);
+        this.noteDroppedInWorker(message.dropped);
+        // The worker sends its next batch once this one is in the bus (and,
+        // with Redis, stored): the port never holds more than one.
+        void this.publishBatch(message.events, true).then(() => {
+          const ack: ParentToWorkerMessage = { kind: 'livebus:ack' };
+          worker.postMessage(ack);
+        });
         return;
       case 'livebus:log':
         if (message.level === 'warn') this.logger.warn(message.message);
@@ -238,7 +252,11 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private publishBatch(events: readonly unknown[], preEncoded: boolean): void {
+  /** Resolves once the events are in the bus, or refused; never rejects. */
+  private async publishBatch(
+    events: readonly unknown[],
+    preEncoded: boolean,
+  ): Promise<void> {
     if (this.bus.isClosed) {
       this.counters.afterClose += events.length;
       return;
@@ -254,12 +272,29 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
         `worker sent an event the bus refused: ${error.message}`,
       );
     }
-    appended?.catch((error: Error) => {
+    try {
+      await appended;
+    } catch (error) {
       // The shared transport is down: counted and said, never thrown.
       this.counters.relayed -= accepted;
       this.counters.unavailable += accepted;
-      this.logger.warn(`worker events not published: ${error.message}`);
-    });
+      this.logger.warn(
+        `worker events not published: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  private noteDroppedInWorker(dropped: number): void {
+    if (dropped === 0) return;
+    this.counters.droppedInWorker += dropped;
+    this.dropsNotLogged += dropped;
+    const now = Date.now();
+    if (now - this.lastDropWarningAt < DROP_WARNING_INTERVAL_MS) return;
+    this.logger.warn(
+      `the worker published faster than the bus could take: it dropped its ${this.dropsNotLogged} oldest events (publish() returns false when it is ahead; await drained() then)`,
+    );
+    this.dropsNotLogged = 0;
+    this.lastDropWarningAt = now;
   }
 
   private setState(
@@ -282,19 +317,31 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 }
 
-function resolveWorkerOptions(worker: EventBusModuleOptions['worker']):
-  | (Required<Omit<MonitorWorkerOptions, 'workerData'>> & {
-      workerData: unknown;
-    })
-  | null {
+type ResolvedWorkerOptions = Required<
+  Omit<MonitorWorkerOptions, 'workerData'>
+> & { workerData: unknown };
+
+function resolveWorkerOptions(
+  worker: EventBusModuleOptions['worker'],
+): ResolvedWorkerOptions | null {
   if (worker === false) return null;
   const custom = worker && 'script' in worker ? worker : null;
+  const maxPending = custom?.maxPendingEvents;
+  if (
+    maxPending !== undefined &&
+    (!Number.isInteger(maxPending) || maxPending < 1)
+  ) {
+    throw new TypeError(
+      `worker.maxPendingEvents must be a positive integer, got ${String(maxPending)}`,
+    );
+  }
   return {
     script: custom?.script ?? defaultActivityWorkerPath(),
     workerData: custom ? custom.workerData : (worker ?? {}),
     restartDelayMs: custom?.restartDelayMs ?? 500,
     maxRestartDelayMs: custom?.maxRestartDelayMs ?? 30_000,
     stopTimeoutMs: custom?.stopTimeoutMs ?? 5000,
+    maxPendingEvents: custom?.maxPendingEvents ?? 10_000,
   };
 }
 

@@ -7,6 +7,8 @@ export type WorkerToParentMessage =
       /** Events validated and encoded in the worker, in publish order. */
       readonly kind: 'livebus:batch';
       readonly events: readonly EncodedEvent[];
+      /** Events the worker dropped (oldest first) since the previous batch. */
+      readonly dropped: number;
     }
   | {
       readonly kind: 'livebus:log';
@@ -18,10 +20,10 @@ export type WorkerToParentMessage =
 export type MonitorCommand = 'pause' | 'resume';
 
 /** @internal Messages `MonitorService` posts to its worker. */
-export interface ParentToWorkerMessage {
-  readonly kind: 'livebus:control';
-  readonly command: MonitorCommand;
-}
+export type ParentToWorkerMessage =
+  | { readonly kind: 'livebus:control'; readonly command: MonitorCommand }
+  /** The last batch has been relayed: the worker may send the next. */
+  | { readonly kind: 'livebus:ack' };
 
 /** @internal Tells protocol messages apart from plain events a worker posted. */
 export function isWorkerProtocolMessage(

@@ -19,6 +19,12 @@ export interface MonitorWorkerOptions {
   restartDelayMs?: number;
   /** Longest restart delay, in ms. @default 30000 */
   maxRestartDelayMs?: number;
+  /**
+   * Most events the worker helper holds while the main thread is busy
+   * relaying (one batch crosses at a time); past it the oldest are dropped,
+   * counted in `MonitorService.stats().droppedInWorker` and logged. @default 10000
+   */
+  maxPendingEvents?: number;
   /** How long shutdown waits for the worker to exit before giving up, in ms (in `onModuleDestroy`). @default 5000 */
   stopTimeoutMs?: number;
 }
