@@ -21,6 +21,9 @@ interface Notice {
 }
 
 /** Every child the bench started: killed on exit, error or SIGINT. */
+/** A failure whose message says it all (printed without a stack trace). */
+export class BenchError extends Error {}
+
 const children = new Set<ChildProcess>();
 
 export function trackChild(child: ChildProcess): void {

@@ -59,7 +59,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { killAllChildren, Peer } from './ipc.js';
+import { BenchError, killAllChildren, Peer, trackChild } from './ipc.js';
 import {
   medianOf,
   percentiles,
@@ -77,10 +77,9 @@ import type {
   ServerSetup,
 } from './protocol.js';
 import {
-  assertRedisInstalled,
-  BenchError,
-  startRedisServer,
-} from './redis-server.js';
+  assertRedisServerInstalled,
+  RedisServer,
+} from '../test/support/redis-server.js';
 import { int, mb, ms, pct, ratio, table } from './report.js';
 
 // --- settings -----------------------------------------------------------------
@@ -596,17 +595,18 @@ async function runRounds(): Promise<Results> {
     }
   }
   if (only.has('redis')) {
-    const redis = await startRedisServer();
+    const redis = await RedisServer.start();
+    trackChild(redis.process!);
     try {
       for (let r = 0; r < S.otherRounds; r++) {
-        const round = await redisRound(redis.url, redis.child.pid ?? 0);
+        const round = await redisRound(redis.url, redis.process?.pid ?? 0);
         results.redis.push(round);
         progress(
           `redis ${r + 1}/${S.otherRounds}: ${int(round.saturation.deliveriesPerSec)} deliveries/s on B, latency p99 ${ms(round.latency.p99)}`,
         );
       }
     } finally {
-      await redis.stop();
+      await redis.kill();
     }
   }
   return results;
@@ -852,7 +852,15 @@ async function main(): Promise<void> {
     throw new BenchError('dist/bench is not built: run `npm run bench`');
   }
   // Fail before anything runs rather than after minutes of measuring.
-  if (only.has('redis')) assertRedisInstalled();
+  if (only.has('redis')) {
+    try {
+      assertRedisServerInstalled();
+    } catch (error) {
+      throw new BenchError(
+        `${(error as Error).message} Or leave the cross-node figures out: --only sat,stall,worker.`,
+      );
+    }
+  }
   const socketIo = (
     JSON.parse(
       readFileSync(`${repo}node_modules/socket.io/package.json`, 'utf8'),

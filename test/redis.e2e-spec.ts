@@ -1,6 +1,6 @@
 import { Test } from '@nestjs/testing';
 import { EventBusModule, TransportUnavailableError } from '../src/index.js';
-import { RedisServer } from './redis-server.js';
+import { RedisServer } from './support/redis-server.js';
 import {
   once,
   post,

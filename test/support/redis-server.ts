@@ -3,12 +3,15 @@ import { createServer, connect } from 'node:net';
 
 const BINARY = process.env.REDIS_SERVER ?? 'redis-server';
 
-/** Fails loudly, with the fix, when there is no redis-server to start. */
+/**
+ * Fails loudly, with the fix, when there is no redis-server to start. Used
+ * by the Redis tests and by the bench's cross-node figures.
+ */
 export function assertRedisServerInstalled(): void {
   const probe = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
-      `The Redis tests start their own redis-server, and '${BINARY}' could not be run (${probe.error?.message ?? probe.stderr}). Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_SERVER to its path.`,
+      `A redis-server of our own is started on a free port, and '${BINARY}' could not be run (${probe.error?.message ?? probe.stderr.trim()}). Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_SERVER to its path.`,
     );
   }
 }
@@ -54,6 +57,11 @@ export class RedisServer {
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** The running server's process, or `null` while it is killed. */
+  get process(): ChildProcess | null {
+    return this.child;
   }
 
   /** Starts it (again) on the same port; its data is gone, as after a crash. */
