@@ -1,5 +1,6 @@
-// The public API of nestjs-livebus. The worker-side helper has its own entry
-// point, `nestjs-livebus/worker`.
+// The public API of nestjs-livebus. The worker-side helper, the activity
+// monitor and the client have their own entry points: `nestjs-livebus/worker`,
+// `nestjs-livebus/activity`, `nestjs-livebus/client`.
 
 export { EventBusModule } from './event-bus/event-bus.module.js';
 export { EventBusService } from './event-bus/event-bus.service.js';
@@ -30,7 +31,10 @@ export {
 } from './gateway/predictions.gateway.js';
 export type { ResumedMeta, SnapshotMeta } from './delivery/session.js';
 export { ClientRequestError } from './delivery/client-request.js';
-export { EventStreamController } from './sse/event-stream.controller.js';
+export {
+  EventStreamController,
+  SSE_EPOCH_COOKIE,
+} from './sse/event-stream.controller.js';
 export {
   TransportUnavailableError,
   type EventTransport,
@@ -56,6 +60,13 @@ export {
   type MonitorStats,
 } from './monitor/monitor.service.js';
 export type { MonitorCommand } from './monitor/worker-protocol.js';
+// The default worker's events, for an app's event map (the monitor itself is
+// in `nestjs-livebus/activity`).
+export type {
+  ActivityStatusEvent,
+  InitialAppEvent,
+  TransitionEvent,
+} from './monitor/activity/activity-monitor.js';
 
 export {
   EventBus,

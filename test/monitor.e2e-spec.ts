@@ -193,6 +193,29 @@ describe('MonitorService supervision (fixture workers)', () => {
     }
   });
 
+  it('runs the activity monitor over a provider of the app’s own (nestjs-livebus/activity)', async () => {
+    const t = await startApp({
+      worker: { script: fixture('custom-provider.worker.mjs') },
+    });
+    try {
+      const socket = t.connect();
+      const received = record(socket);
+      await once(socket, 'snapshot');
+      const [transition] = await receive(
+        received,
+        1,
+        (m) => m.name === 'transition',
+      );
+      expect(transition.event).toMatchObject({ from: 'a', to: 'b' });
+      expect(t.bus.snapshot()).toMatchObject({
+        initial_app: { app: 'a' },
+        status: { provider: { name: 'scripted', state: 'ready' } },
+      });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('gives up on a worker that never starts, without a tight loop, and keeps serving', async () => {
     const t = await startApp({
       worker: { script: fixture('never-ready.worker.mjs'), restartDelayMs: 10 },
