@@ -234,9 +234,15 @@ export class EventBus<M extends EventMap<M> = AnyEventMap> {
    * below the newest is a duplicate and ignored; a seq past the next one
    * means events were lost upstream: the history restarts after the hole
    * (a replay across it could not be exact) and every subscriber is told
-   * the missed range before this event.
+   * the missed range before this event. `acceptedAt` (ms since the epoch)
+   * is when the shared stream took it, for the history's age bound.
    */
-  applySequenced(seq: number, type: string, json: string): void {
+  applySequenced(
+    seq: number,
+    type: string,
+    json: string,
+    acceptedAt: number = this.now(),
+  ): void {
     if (seq <= this.seq) return;
     if (seq > this.seq + 1) {
       this.history.clear();
@@ -244,7 +250,7 @@ export class EventBus<M extends EventMap<M> = AnyEventMap> {
         subscription.noteMissed(this.seq + 1, seq - 1);
       }
     }
-    this.deliver(seq, type, json);
+    this.deliver(seq, type, json, acceptedAt);
   }
 
   /**
@@ -381,9 +387,14 @@ export class EventBus<M extends EventMap<M> = AnyEventMap> {
     }
   }
 
-  private deliver(seq: number, type: string, json: string): Envelope {
+  private deliver(
+    seq: number,
+    type: string,
+    json: string,
+    acceptedAt: number = this.now(),
+  ): Envelope {
     this.seq = seq;
-    const envelope = new Envelope(seq, type, json, this.now());
+    const envelope = new Envelope(seq, type, json, acceptedAt);
     this.counters.published++;
     this.store.set(type, envelope.seq, json);
     this.history.append(envelope);
