@@ -3,7 +3,14 @@ import { runInNewContext } from 'node:vm';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { Namespace } from 'socket.io';
 import { PredictionsGateway } from '../src/index.js';
-import { once, startApp, until, type TestApp } from './utils.js';
+import {
+  once,
+  record,
+  startApp,
+  until,
+  type Received,
+  type TestApp,
+} from './utils.js';
 
 // The raw TCP socket under a socket.io-client WebSocket: pausing it makes the
 // client stop reading for real, so the server's writes back up.
@@ -152,5 +159,82 @@ describe('bounded end to end: a client that stops reading', () => {
     // Every seq was either delivered or reported missed, exactly once.
     expect(stalledSeen.events + missed).toBe(TOTAL);
     expect(missed).toBe(t.bus.stats().dropped);
+  });
+});
+
+describe('bounded end to end: what a client asks for', () => {
+  let t: TestApp;
+  let stalledTcp: PausableTcp | undefined;
+  afterEach(async () => {
+    stalledTcp?.resume();
+    stalledTcp = undefined;
+    await t.close();
+  });
+
+  it('costs one snapshot, however often a client that stopped reading asks to re-hydrate', async () => {
+    t = await startApp({ worker: false });
+    // A snapshot of about 200 KB: 20 types of 10 KB.
+    for (let i = 0; i < 20; i++) {
+      await t.bus.publish({ type: `t${i}`, payload: 'x'.repeat(10_000) });
+    }
+    const socket = t.connect();
+    const received = record(socket);
+    await once(socket, 'snapshot');
+    stalledTcp = tcpOf(socket);
+    stalledTcp.pause();
+    const namespace = (
+      t.app.get(PredictionsGateway) as unknown as { namespace: Namespace }
+    ).namespace;
+    let requests = 0;
+    namespace.sockets.get(socket.id!)!.on('subscribe', () => requests++);
+    const acks: unknown[] = [];
+    for (let i = 0; i < 1000; i++) {
+      socket.emit('subscribe', {}, (ack: unknown) => acks.push(ack));
+    }
+    await until(() => requests === 1000, 5000, 'the server read every request');
+    for (let i = 0; i < 20; i++) {
+      await t.bus.publish({ type: `t${i}`, payload: 'y'.repeat(10_000) });
+    }
+    // The requests were merged: the server holds at most a snapshot in
+    // flight and one waiting, not 1,000 of them (200 MB).
+    expect(serverBufferedBytes(namespace, socket.id!)).toBeLessThan(
+      3 * 210_000,
+    );
+    stalledTcp.resume();
+    const updated = (m: Received) =>
+      m.name === 't19' && (m.event as { payload: string }).payload[0] === 'y';
+    await until(() => received.some(updated), 10_000, 'the newer events');
+    // What the kernel had taken before the client stopped reading, and one
+    // more: far from the 1,000 asked for.
+    expect(received.filter((m) => m.name === 'snapshot').length).toBeLessThan(
+      100,
+    );
+    expect(acks.length).toBeGreaterThan(0);
+  });
+
+  it('lets a resumed client’s replay go once it has been sent', async () => {
+    t = await startApp({ worker: false });
+    const payload = 'x'.repeat(1000);
+    for (let n = 1; n <= 5000; n++) {
+      await t.bus.publish({ type: 'tick', n, payload });
+    }
+    const retainedBefore = await retainedBytes();
+    const clients = Array.from({ length: 10 }, () =>
+      t.connect('/predictions', { auth: { epoch: t.bus.epoch, lastSeq: 0 } }),
+    );
+    const seen = clients.map((socket) => track(socket));
+    await until(
+      () => seen.every((s) => s.lastSeq === 5000),
+      20_000,
+      'every replay',
+    );
+    // Each replay was 5 MB of events with their frames; kept, 10 clients
+    // would hold 100 MB or more.
+    expect((await retainedBytes()) - retainedBefore).toBeLessThan(
+      10 * 1024 * 1024,
+    );
+    expect(seen.every((s) => s.events === 5000 && s.outOfOrder === 0)).toBe(
+      true,
+    );
   });
 });

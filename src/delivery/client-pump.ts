@@ -1,6 +1,7 @@
 import type { Envelope } from '../core/envelope.js';
 import type { BusEvent, BusMessage } from '../core/event.js';
 import type { Gap, Subscription } from '../core/subscription.js';
+import type { ResumedMeta, SnapshotMeta } from './session.js';
 
 /**
  * Where a pump writes one client's frames. `write` must call `onFlushed`
@@ -11,52 +12,60 @@ export interface FrameSink<F> {
   write(frames: readonly F[], onFlushed: () => void): void;
 }
 
-/** How a pump turns bus messages and gap notices into frames. */
+/** How a transport turns the bus's messages into its frames. */
 export interface FrameEncoder<F> {
   /** Must be the same function for every client: the frame is cached on the envelope. */
   readonly event: (message: Envelope) => F;
   readonly gap: (gap: Gap) => F;
+  /** The `snapshot` message: `eventsJson` is the snapshot object as JSON text. */
+  readonly snapshot: (eventsJson: string, meta: SnapshotMeta) => F;
+  readonly resumed: (meta: ResumedMeta) => F;
 }
 
 /**
- * Moves one client's queued events to its socket, one batch at a time: the
- * next batch is taken only after the previous one has drained. A client that
- * stops reading therefore holds at most one batch in the transport while its
- * bounded queue drops the oldest events, and the gap notice goes out first
- * once it reads again.
+ * Moves one client's frames to its socket, one batch at a time: the next
+ * batch is taken only after the previous one has drained. Everything the
+ * client gets goes this way (hydration, events, gap notices, re-hydration),
+ * so a client that stops reading holds at most one batch in the transport
+ * while its bounded queue drops the oldest events, and the gap notice goes
+ * out first once it reads again.
  */
 export class ClientPump<F, E extends BusEvent = BusEvent> {
   private inFlight = false;
   private scheduled = false;
   private backlogIndex = 0;
+  // A re-hydration asked for and not yet written; a newer request replaces
+  // it, so a client that asks again and again costs one snapshot.
+  private snapshotRequest: (() => F) | null = null;
 
   /**
+   * `prelude` (the hydration: a `snapshot`, or a `resumed` notice) and then
    * `backlog` (a resumed client's missed events, older than anything the
-   * subscription will receive) is written first, in the same batches.
+   * subscription will receive) are written first, in the same batches.
    */
   constructor(
     private readonly subscription: Subscription<E>,
     private readonly encoder: FrameEncoder<F>,
     private readonly sink: FrameSink<F>,
     private readonly maxBatch: number,
+    private prelude: readonly F[],
     private backlog: readonly BusMessage<E>[] = [],
   ) {
     subscription.onReadable(() => this.schedule());
-    if (backlog.length > 0) this.schedule();
+    this.schedule();
   }
 
   /**
-   * Drops the backlog and everything queued, for a client about to receive
-   * a fresh snapshot that covers them.
+   * Re-hydrates at the next write: what is queued (and any backlog or gap)
+   * is dropped and `take()` builds the snapshot frame in the same
+   * synchronous step, so the snapshot and the events after it meet exactly.
    */
-  discardQueued(): void {
-    this.backlog = [];
-    this.backlogIndex = 0;
-    this.subscription.take();
-    this.subscription.takeGap();
+  requestSnapshot(take: () => F): void {
+    this.snapshotRequest = take;
+    this.schedule();
   }
 
-  /** Writes whatever is queued, once the current microtask ends. */
+  /** Writes whatever is waiting, once the current microtask ends. */
   schedule(): void {
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
@@ -67,9 +76,18 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
   private readonly pump = (): void => {
     this.scheduled = false;
     if (this.inFlight || this.subscription.closed) return;
-    let gap: Gap | null = null;
-    let messages: Envelope[];
+    const frames: F[] = [...this.prelude];
+    this.prelude = [];
+    if (this.snapshotRequest) {
+      const take = this.snapshotRequest;
+      this.snapshotRequest = null;
+      this.backlog = [];
+      this.subscription.take();
+      this.subscription.takeGap();
+      frames.push(take());
+    }
     // The bus only hands out Envelopes; its API types them as BusMessage.
+    let messages: Envelope[];
     if (this.backlogIndex < this.backlog.length) {
       const end = Math.min(
         this.backlog.length,
@@ -80,24 +98,28 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
         end,
       ) as unknown as Envelope[];
       this.backlogIndex = end;
+      if (end === this.backlog.length) {
+        // Sent: let the replay go rather than hold it for the connection's life.
+        this.backlog = [];
+        this.backlogIndex = 0;
+      }
     } else {
-      gap = this.subscription.takeGap();
+      const gap = this.subscription.takeGap();
+      if (gap) frames.push(this.encoder.gap(gap));
       messages = this.subscription.take(this.maxBatch) as unknown as Envelope[];
     }
-    if (!gap && messages.length === 0) return;
-    const frames: F[] = [];
-    if (gap) frames.push(this.encoder.gap(gap));
     for (const message of messages) {
       frames.push(message.encodeWith(this.encoder.event));
     }
+    if (frames.length === 0) return;
     this.inFlight = true;
     this.sink.write(frames, this.flushed);
   };
 
   private readonly flushed = (): void => {
     this.inFlight = false;
-    if (this.backlogIndex < this.backlog.length || this.subscription.size > 0) {
-      this.schedule();
-    }
+    // Whatever arrived meanwhile: events, a gap notice (possibly with no
+    // event behind it yet), a re-hydration.
+    this.schedule();
   };
 }

@@ -34,13 +34,10 @@ export interface ResumedMeta {
   replayed: number;
 }
 
-/** How one transport (Socket.IO, SSE) writes a session's messages. */
+/** How one transport (Socket.IO, SSE) encodes and writes a session's messages. */
 export interface SessionTransport<F> {
   readonly encoder: FrameEncoder<F>;
   readonly sink: FrameSink<F>;
-  /** Writes the `snapshot` message: `eventsJson` is the snapshot object as JSON text. */
-  writeSnapshot(eventsJson: string, meta: SnapshotMeta): void;
-  writeResumed(meta: ResumedMeta): void;
 }
 
 type AnySubscription = Subscription<AnyEventMap[string]>;
@@ -103,21 +100,21 @@ export class ClientSession<F> {
     const plan = request.resume
       ? bus.resume(request.resume.epoch, request.resume.lastSeq, request.types)
       : null;
-    if (plan?.kind === 'replay') {
-      transport.writeResumed({
-        epoch: bus.epoch,
-        fromSeq: request.resume!.lastSeq + 1,
-        toSeq: bus.lastSeq,
-        replayed: plan.messages.length,
-      });
-    } else {
-      writeSnapshot(bus, transport, request.types, plan !== null);
-    }
+    const hydration =
+      plan?.kind === 'replay'
+        ? transport.encoder.resumed({
+            epoch: bus.epoch,
+            fromSeq: request.resume!.lastSeq + 1,
+            toSeq: bus.lastSeq,
+            replayed: plan.messages.length,
+          })
+        : snapshotFrame(bus, transport.encoder, request.types, plan !== null);
     const pump = new ClientPump(
       subscription,
       transport.encoder,
       transport.sink,
       subscription.capacity,
+      [hydration],
       plan?.kind === 'replay' ? plan.messages : [],
     );
     const session = new ClientSession(bus, subscription, pump, transport);
@@ -127,13 +124,30 @@ export class ClientSession<F> {
   }
 
   /**
-   * Changes the type filter and re-hydrates: drops what was queued and sends
-   * a fresh snapshot (marked reset) for the new filter. Returns its seq.
+   * Re-hydrates with `types` as the filter (`null`: all): at the next write
+   * the queued events are dropped and a fresh snapshot (marked reset) goes
+   * out, through the same drain-aware path as everything else. Requests
+   * made before it is written are merged into one; `onTaken` is told the
+   * snapshot's seq (only the latest request's callback is kept).
    */
-  resync(types: ReadonlySet<string> | null): number {
-    this.subscription.setTypes(types);
-    this.pump.discardQueued();
-    return writeSnapshot(this.bus, this.transport, types, true);
+  resync(
+    types: ReadonlySet<string> | null,
+    onTaken?: (seq: number) => void,
+  ): void {
+    this.pump.requestSnapshot(() => {
+      this.subscription.setTypes(types);
+      const frame = snapshotFrame(
+        this.bus,
+        this.transport.encoder,
+        types,
+        true,
+      );
+      const seq = this.bus.lastSeq;
+      // Told after the frame is handed to the transport, so an answer to
+      // the client follows its snapshot.
+      if (onTaken) queueMicrotask(() => onTaken(seq));
+      return frame;
+    });
   }
 
   close(): void {
@@ -141,18 +155,17 @@ export class ClientSession<F> {
   }
 }
 
-function writeSnapshot<F>(
+/** The `snapshot` frame for `types`, as of the bus's newest seq. */
+function snapshotFrame<F>(
   bus: EventBusService,
-  transport: SessionTransport<F>,
+  encoder: FrameEncoder<F>,
   types: ReadonlySet<string> | null,
   reset: boolean,
-): number {
-  const seq = bus.lastSeq;
-  transport.writeSnapshot(bus.snapshotJson(types), {
-    seq,
+): F {
+  return encoder.snapshot(bus.snapshotJson(types), {
+    seq: bus.lastSeq,
     epoch: bus.epoch,
     reset,
     types: types ? [...types] : null,
   });
-  return seq;
 }

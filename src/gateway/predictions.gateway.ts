@@ -60,7 +60,6 @@ export class PredictionsGateway
 {
   private readonly logger = new Logger('PredictionsGateway');
   private readonly namespaceName: string;
-  private readonly packetPrefix: string;
   private readonly encoder: FrameEncoder<WireFrame>;
   private namespace: Namespace | undefined;
   private readonly shutdownGraceMs: number;
@@ -75,15 +74,19 @@ export class PredictionsGateway
     this.namespaceName = options.namespace ?? DEFAULT_NAMESPACE;
     this.shutdownGraceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS;
     const prefix = eventPacketPrefix(this.namespaceName);
-    this.packetPrefix = prefix;
-    // One function for all clients: each event's frame is cached on it.
+    // One encoder for all clients: each event's frame is cached on it.
+    const control = (name: string, args: string): WireFrame =>
+      wireFrame(`${prefix}["${name}",${args}]`);
     this.encoder = {
       event: (message: Envelope) =>
         wireFrame(
           `${prefix}[${JSON.stringify(message.type)},${message.json},{"seq":${message.seq}}]`,
         ),
-      gap: (gap: Gap) =>
-        wireFrame(this.controlText(GAP_MESSAGE, JSON.stringify(gap))),
+      gap: (gap: Gap) => control(GAP_MESSAGE, JSON.stringify(gap)),
+      snapshot: (eventsJson: string, meta: SnapshotMeta) =>
+        control(SNAPSHOT_MESSAGE, `${eventsJson},${JSON.stringify(meta)}`),
+      resumed: (meta: ResumedMeta) =>
+        control(RESUMED_MESSAGE, JSON.stringify(meta)),
     };
   }
 
@@ -152,16 +155,17 @@ export class PredictionsGateway
       return;
     }
     socket.on(SUBSCRIBE_MESSAGE, (body: unknown, ack?: unknown) => {
-      const reply = typeof ack === 'function' ? ack : () => undefined;
-      try {
-        const types = parseTypes(
-          (body as { types?: unknown } | null)?.types,
-          'types',
-        );
-        reply({ seq: session.resync(types) });
-      } catch (error) {
-        reply({ error: (error as Error).message });
+      const reply = typeof ack === 'function' ? ack : undefined;
+      let types = session.subscription.types;
+      if (typeof body === 'object' && body !== null && 'types' in body) {
+        try {
+          types = parseTypes(body.types, 'types');
+        } catch (error) {
+          reply?.({ error: (error as Error).message });
+          return;
+        }
       }
+      session.resync(types, reply && ((seq) => reply({ seq })));
     });
     socket.once('disconnect', () => session.close());
     session.subscription.onClose((reason) => {
@@ -176,27 +180,7 @@ export class PredictionsGateway
   }
 
   private transportFor(socket: Socket): SessionTransport<WireFrame> {
-    const conn = socket.conn;
-    const writeText = (text: string): void => {
-      conn.write(text, TEXT_WRITE);
-    };
-    return {
-      encoder: this.encoder,
-      sink: webSocketAwareSink(conn),
-      writeSnapshot: (eventsJson: string, meta: SnapshotMeta) =>
-        writeText(
-          this.controlText(
-            SNAPSHOT_MESSAGE,
-            `${eventsJson},${JSON.stringify(meta)}`,
-          ),
-        ),
-      writeResumed: (meta: ResumedMeta) =>
-        writeText(this.controlText(RESUMED_MESSAGE, JSON.stringify(meta))),
-    };
-  }
-
-  private controlText(name: string, args: string): string {
-    return `${this.packetPrefix}["${name}",${args}]`;
+    return { encoder: this.encoder, sink: webSocketAwareSink(socket.conn) };
   }
 }
 

@@ -19,7 +19,9 @@ import {
 import {
   awaitResumePoint,
   ClientSession,
+  type ResumedMeta,
   type SessionTransport,
+  type SnapshotMeta,
 } from '../delivery/session.js';
 import {
   DEFAULT_SSE_KEEP_ALIVE_MS,
@@ -35,6 +37,10 @@ const encoder: FrameEncoder<string> = {
     `id: ${message.seq}\nevent: ${message.type}\ndata: ${message.json}\n\n`,
   // No id: a gap notice must not move the client's Last-Event-ID.
   gap: (gap: Gap) => `event: gap\ndata: ${JSON.stringify(gap)}\n\n`,
+  snapshot: (eventsJson: string, meta: SnapshotMeta) =>
+    `id: ${meta.seq}\nevent: snapshot\ndata: {"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}\n\n`,
+  resumed: (meta: ResumedMeta) =>
+    `event: resumed\ndata: ${JSON.stringify(meta)}\n\n`,
 };
 
 /**
@@ -99,12 +105,6 @@ export class EventStreamController {
           else res.once('drain', onFlushed);
         },
       },
-      writeSnapshot: (eventsJson, meta) =>
-        write(
-          `id: ${meta.seq}\nevent: snapshot\ndata: {"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}\n\n`,
-        ),
-      writeResumed: (meta) =>
-        write(`event: resumed\ndata: ${JSON.stringify(meta)}\n\n`),
     };
     const session = ClientSession.open(this.bus, request, transport);
     if (!session) {
@@ -112,7 +112,9 @@ export class EventStreamController {
       return;
     }
     const keepAlive = setInterval(() => {
-      if (idle) res.write(': keep-alive\n\n');
+      // Not while something is still buffered: a client that stopped
+      // reading is not idle, and must not grow the buffer.
+      if (idle && res.writableLength === 0) res.write(': keep-alive\n\n');
       idle = true;
     }, this.keepAliveMs);
     keepAlive.unref();
