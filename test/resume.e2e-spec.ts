@@ -121,6 +121,40 @@ describe('resume over Socket.IO (handshake lastSeq + epoch)', () => {
   });
 });
 
+describe('LivebusClient re-hydration across a dropped connection', () => {
+  it('re-hydrates after reconnecting when the connection dropped before the asked-for snapshot came', async () => {
+    const t = await startApp({ worker: false });
+    const client = new LivebusClient(t.url, {
+      socket: {
+        transports: ['websocket'],
+        forceNew: true,
+        reconnectionDelay: 5,
+        reconnectionDelayMax: 20,
+      },
+    });
+    try {
+      await t.bus.publish({ type: 'a', n: 1 });
+      await t.bus.publish({ type: 'b', n: 2 });
+      await until(() => client.lastSeq === 2, 5000, 'hydrated');
+      const resets: string[] = [];
+      client.onReset((reason) => resets.push(reason));
+      // Ask for only 'a', and lose the connection before the answer.
+      client.setTypes(['a']);
+      client.socket.io.engine.close();
+      await until(() => resets.length > 0, 5000, 'a re-hydration');
+      expect(resets).toEqual(['types']);
+      expect(client.state).toEqual({ a: { type: 'a', n: 1 } });
+      await t.bus.publish({ type: 'b', n: 3 });
+      await t.bus.publish({ type: 'a', n: 4 });
+      await until(() => client.lastSeq === 4, 5000, 'live again');
+      expect(client.state).toEqual({ a: { type: 'a', n: 4 } });
+    } finally {
+      client.close();
+      await t.close();
+    }
+  });
+});
+
 describe('torture: publishing while clients are cut off at random, by every side', () => {
   it('leaves every client with exactly the published sequence: no gap, no duplicate', async () => {
     const t = await startApp({ worker: false });

@@ -97,10 +97,12 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     this.types = options.types ? [...options.types] : null;
     this.socket = io(url + (options.namespace ?? '/predictions'), {
       ...options.socket,
-      // Called on every (re)connection: resume from where we are.
+      // Called on every (re)connection: resume from where we are, unless a
+      // re-hydration was asked for and not answered before the connection
+      // dropped (the state is stale then: start from a fresh snapshot).
       auth: (send: (data: object) => void) =>
         send({
-          ...(this._epoch
+          ...(this._epoch && !this.pendingReset
             ? { epoch: this._epoch, lastSeq: this._lastSeq }
             : {}),
           ...(this.types ? { types: this.types } : {}),
@@ -111,8 +113,13 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
       if (this._connection === 'closed') return;
       this.setConnection('reconnecting');
       // Socket.IO retries by itself except after a server-side disconnect
-      // (a restart, or a kick): resume then too, after the usual delay.
-      if (reason === 'io server disconnect') {
+      // (a restart, or a kick): resume then too, after the usual delay,
+      // unless reconnection was turned off.
+      if (
+        reason === 'io server disconnect' &&
+        options.socket?.reconnection !== false
+      ) {
+        clearTimeout(this.reconnectTimer);
         this.reconnectTimer = setTimeout(
           () => this.socket.connect(),
           options.socket?.reconnectionDelay ?? 1000,
@@ -227,7 +234,9 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     this.latest = { ...events };
     this._lastSeq = meta.seq;
     this._epoch = meta.epoch;
-    if (meta.reset) {
+    // A pending re-hydration is answered by any snapshot, also the fresh
+    // one of a reconnection.
+    if (meta.reset || this.pendingReset) {
       const reason = this.pendingReset ?? 'resume-failed';
       this.pendingReset = null;
       for (const listener of this.listeners.reset) listener(reason);
