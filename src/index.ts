@@ -3,7 +3,10 @@
 // `nestjs-livebus/activity`, `nestjs-livebus/client`.
 
 export { EventBusModule } from './event-bus/event-bus.module.js';
-export { EventBusService } from './event-bus/event-bus.service.js';
+export {
+  EventBusService,
+  type EventBusServiceStats,
+} from './event-bus/event-bus.service.js';
 export { getEventBusOptionsToken } from './event-bus/event-bus.module-definition.js';
 export type {
   ActivityWorkerSettings,
@@ -85,6 +88,7 @@ export {
 } from './core/subscription.js';
 export {
   BusClosedError,
+  BusNotReadyError,
   EventTooLargeError,
   InvalidEventError,
 } from './core/errors.js';

@@ -7,6 +7,8 @@ import {
 import { Test } from '@nestjs/testing';
 import { io, type Socket } from 'socket.io-client';
 import {
+  BusNotReadyError,
+  EVENT_BUS_CORE_DEFAULTS,
   EventBusModule,
   EventBusService,
   type EventBusModuleOptions,
@@ -93,11 +95,88 @@ describe('EventBusModule.forRootAsync', () => {
     await once(socket, 'snapshot');
   });
 
-  it('refuses bad options with a TypeError naming the option', async () => {
-    await expect(
-      Test.createTestingModule({
-        imports: [EventBusModule.forRoot({ worker: false, queueCapacity: 0 })],
-      }).compile(),
-    ).rejects.toThrow('queueCapacity must be a positive integer, got 0');
+  const badOptions: [EventBusModuleOptions, string][] = [
+    [{ queueCapacity: 0 }, 'queueCapacity must be a positive integer, got 0'],
+    [
+      { namespace: 'live' },
+      "namespace must be a Socket.IO namespace starting with '/'",
+    ],
+    [{ sseKeepAliveMs: 0 }, 'sseKeepAliveMs must be a positive integer'],
+    [
+      { shutdownGraceMs: -1 },
+      'shutdownGraceMs must be a number of ms, 0 or more',
+    ],
+    [{ maxRequestBytes: 1.5 }, 'maxRequestBytes must be a positive integer'],
+    [
+      { transientTypes: 'ping' as unknown as string[] },
+      'transientTypes must be an array of type names',
+    ],
+    [
+      { worker: { script: '/x.js', restartDelayMs: 0 } },
+      'worker.restartDelayMs must be a positive number, got 0',
+    ],
+    [
+      { worker: { script: '/x.js', maxPendingEvents: 0 } },
+      'worker.maxPendingEvents must be a positive integer',
+    ],
+    [
+      { worker: { pollIntervalMs: 0 } },
+      'worker.pollIntervalMs must be a positive number',
+    ],
+  ];
+  it.each(badOptions)(
+    'refuses bad options with a TypeError naming the option: %j',
+    async (options, message) => {
+      const compiling = Test.createTestingModule({
+        imports: [EventBusModule.forRoot({ worker: false, ...options })],
+      }).compile();
+      await expect(compiling).rejects.toThrow(TypeError);
+      await expect(compiling).rejects.toThrow(message);
+    },
+  );
+
+  it('keeps only the core options in bus.options (no transport URL, no password)', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        EventBusModule.forRoot({
+          worker: false,
+          namespace: '/secretless',
+          transport: 'memory',
+        }),
+      ],
+    }).compile();
+    expect(Object.keys(moduleRef.get(EventBusService).options).sort()).toEqual(
+      Object.keys(EVENT_BUS_CORE_DEFAULTS).sort(),
+    );
+    await moduleRef.close();
+  });
+
+  it('refuses a publish before the module has initialised with BusNotReadyError, counted', async () => {
+    @Injectable()
+    class EarlyPublisher {
+      error: unknown;
+      constructor(bus: EventBusService) {
+        try {
+          void bus.publish({ type: 'too-early' });
+        } catch (error) {
+          this.error = error;
+        }
+      }
+    }
+    const moduleRef = await Test.createTestingModule({
+      imports: [EventBusModule.forRoot({ worker: false })],
+      providers: [EarlyPublisher],
+    }).compile();
+    expect(moduleRef.get(EarlyPublisher).error).toBeInstanceOf(
+      BusNotReadyError,
+    );
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    const bus = app.get(EventBusService);
+    expect(bus.stats().refusedNotReady).toBe(1);
+    await expect(bus.publish({ type: 'in-time' })).resolves.toMatchObject({
+      seq: 1,
+    });
+    await app.close();
   });
 });

@@ -39,3 +39,17 @@ export class BusClosedError extends Error {
     );
   }
 }
+
+/**
+ * Thrown by `publish` before the module has initialised (the transport is
+ * not connected yet): publish from `onModuleInit` or later, or await
+ * `whenReady()`.
+ */
+export class BusNotReadyError extends Error {
+  override readonly name = 'BusNotReadyError';
+  constructor() {
+    super(
+      'The event bus is not ready yet (the module has not initialised); publish from onModuleInit or later, or await bus.whenReady()',
+    );
+  }
+}

@@ -192,6 +192,23 @@ describe('EventBus (the seed bus semantics)', () => {
     });
   });
 
+  it('keeps delivering to everyone when a subscriber’s listener throws; counts it and says so', () => {
+    const errors: unknown[] = [];
+    const bus = new EventBus({}, Date.now, (error) => errors.push(error));
+    const fragile = bus.subscribe({ capacity: 1, overflow: 'disconnect' });
+    fragile.onClose(() => {
+      throw new Error('listener bug');
+    });
+    const other = bus.subscribe();
+    bus.publish({ type: 'tick', n: 1 });
+    bus.publish({ type: 'tick', n: 2 }); // overflows `fragile`: its listener throws
+    expect(other.take().map((m) => m.seq)).toEqual([1, 2]);
+    expect(fragile.closeReason).toBe('overflow');
+    expect(bus.stats().listenerErrors).toBe(1);
+    expect((errors[0] as Error).message).toBe('listener bug');
+    other.close();
+  });
+
   it('hasSubscribers follows subscribe and close', () => {
     const bus = new EventBus();
     expect(bus.hasSubscribers).toBe(false);

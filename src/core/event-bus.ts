@@ -84,6 +84,8 @@ export interface EventBusStats {
   dropped: number;
   /** Current subscribers. */
   subscribers: number;
+  /** Subscription listeners (`onClose`, `onReadable`, `onReset`) that threw. */
+  listenerErrors: number;
 }
 
 /** Resolved core options: every field present. */
@@ -118,6 +120,7 @@ export class EventBus<M extends EventMap<M> = AnyEventMap> {
     refusedClosed: 0,
     dropped: 0,
     subscribers: 0,
+    listenerErrors: 0,
   };
   private seq = 0;
   private seqWaiters: { seq: number; wake: (reached: boolean) => void }[] = [];
@@ -130,10 +133,23 @@ export class EventBus<M extends EventMap<M> = AnyEventMap> {
     onClose: (subscription) => {
       this.subscriptions.delete(subscription);
     },
+    onListenerError: (error) => {
+      this.counters.listenerErrors++;
+      this.onListenerError(error);
+    },
   };
 
-  /** `now` is the clock of the history's age bound (a test may pass its own). */
-  constructor(options: EventBusCoreOptions = {}, now: () => number = Date.now) {
+  /**
+   * `now` is the clock of the history's age bound (a test may pass its own);
+   * `onListenerError` is told when a subscription's listener throws (the
+   * error is counted, and delivery to the other subscribers goes on).
+   */
+  constructor(
+    options: EventBusCoreOptions = {},
+    now: () => number = Date.now,
+    private readonly onListenerError: (error: unknown) => void = () =>
+      undefined,
+  ) {
     this.options = resolveCoreOptions(options);
     this.store = new SnapshotStore({
       maxTypes: this.options.snapshotMaxTypes,
@@ -418,9 +434,22 @@ export class EventBus<M extends EventMap<M> = AnyEventMap> {
 function resolveCoreOptions(
   options: EventBusCoreOptions,
 ): ResolvedEventBusCoreOptions {
+  // Only the core's own keys: the module passes all its options, and a
+  // transport URL (with its password) has no business here.
   const resolved = { ...EVENT_BUS_CORE_DEFAULTS };
-  for (const [key, value] of Object.entries(options)) {
-    if (value !== undefined) Object.assign(resolved, { [key]: value });
+  for (const key of Object.keys(
+    EVENT_BUS_CORE_DEFAULTS,
+  ) as (keyof ResolvedEventBusCoreOptions)[]) {
+    if (options[key] !== undefined)
+      Object.assign(resolved, { [key]: options[key] });
+  }
+  if (
+    !Array.isArray(resolved.transientTypes) ||
+    resolved.transientTypes.some((type) => typeof type !== 'string')
+  ) {
+    throw new TypeError(
+      `transientTypes must be an array of type names, got ${JSON.stringify(resolved.transientTypes)}`,
+    );
   }
   positiveInteger('queueCapacity', resolved.queueCapacity);
   positiveInteger('maxEventBytes', resolved.maxEventBytes);

@@ -36,6 +36,8 @@ export class SubscriptionOverflowError extends Error {
 export interface SubscriptionOwner {
   onDrop(count: number): void;
   onClose(subscription: Subscription<BusEvent>): void;
+  /** A listener of this subscription threw; delivery to others goes on. */
+  onListenerError(error: unknown): void;
 }
 
 /**
@@ -121,7 +123,7 @@ export class Subscription<E extends BusEvent = BusEvent>
         this.gap = { missed: 1, fromSeq: evicted.seq, toSeq: evicted.seq };
       }
     } else if (this.queue.length === 1) {
-      this.readableListener?.();
+      this.call(this.readableListener);
     }
   }
 
@@ -162,7 +164,7 @@ export class Subscription<E extends BusEvent = BusEvent>
     if (this._closeReason !== null) return;
     this.queue.clear();
     this.gap = null;
-    this.resetListener?.();
+    this.call(this.resetListener);
   }
 
   /**
@@ -178,7 +180,7 @@ export class Subscription<E extends BusEvent = BusEvent>
     } else {
       this.gap = { missed, fromSeq, toSeq };
     }
-    if (this.queue.length === 0) this.readableListener?.();
+    if (this.queue.length === 0) this.call(this.readableListener);
   }
 
   /** Registers a callback run once when the subscription closes. */
@@ -245,6 +247,16 @@ export class Subscription<E extends BusEvent = BusEvent>
     this.owner.onClose(this as unknown as Subscription<BusEvent>);
     const listeners = this.closeListeners;
     this.closeListeners = [];
-    for (const listener of listeners) listener(reason);
+    for (const listener of listeners) this.call(() => listener(reason));
+  }
+
+  // Listeners are the subscriber's code, run inside the bus's delivery to
+  // everyone: one that throws must not cut the others off.
+  private call(listener: (() => void) | undefined): void {
+    try {
+      listener?.();
+    } catch (error) {
+      this.owner.onListenerError(error);
+    }
   }
 }

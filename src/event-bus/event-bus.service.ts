@@ -28,6 +28,14 @@ import type {
 import { createTransport } from '../transport/create-transport.js';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
 import type { EventBusModuleOptions } from './interfaces/event-bus-module-options.interface.js';
+import { validateModuleOptions } from './validate-options.js';
+import { BusNotReadyError } from '../core/errors.js';
+
+/** The core's counters, and the publishes refused before the module was ready. */
+export interface EventBusServiceStats extends EventBusStats {
+  /** Events refused with `BusNotReadyError` (published before `onModuleInit`). */
+  refusedNotReady: number;
+}
 
 /**
  * The injectable event bus. Inject it anywhere to publish, subscribe, or read
@@ -45,11 +53,18 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
   private readonly bus: EventBus<M>;
   private readonly transport: EventTransport;
   private ready = false;
+  private refusedNotReady = 0;
   private readonly readyWaiters = new Set<() => void>();
 
   constructor(@Inject(EVENT_BUS_OPTIONS) options: EventBusModuleOptions) {
-    this.bus = new EventBus<M>(options);
+    validateModuleOptions(options);
     const logger = new Logger('EventBus');
+    this.bus = new EventBus<M>(options, Date.now, (error) =>
+      logger.error(
+        `a subscription listener threw (delivery to the others went on): ${(error as Error)?.message ?? String(error)}`,
+        (error as Error)?.stack,
+      ),
+    );
     this.transport = createTransport(
       options.transport,
       this.bus.options,
@@ -141,9 +156,11 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
    * their order (with Redis too: one connection keeps the order).
    * @throws InvalidEventError (its `path` names the field) or EventTooLargeError, at once
    * @throws BusClosedError after shutdown began
+   * @throws BusNotReadyError before the module has initialised
    * @throws TransportUnavailableError (rejected) when Redis cannot take it
    */
   publish<E extends EventOf<M>>(event: E): Promise<PublishReceipt> {
+    this.assertReady();
     return this.transport.append([this.bus.accept(event)]);
   }
 
@@ -153,7 +170,14 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
    * Resolves with the first event's `seq`; the others follow it.
    */
   publishAll(events: readonly unknown[]): Promise<PublishReceipt> {
+    this.assertReady();
     return this.transport.append(this.bus.acceptAll(events));
+  }
+
+  private assertReady(): void {
+    if (this.ready) return;
+    this.refusedNotReady += 1;
+    throw new BusNotReadyError();
   }
 
   /**
@@ -235,7 +259,7 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
   }
 
   /** Counters since start: published, rejected, dropped, subscribers. */
-  stats(): EventBusStats {
-    return this.bus.stats();
+  stats(): EventBusServiceStats {
+    return { ...this.bus.stats(), refusedNotReady: this.refusedNotReady };
   }
 }

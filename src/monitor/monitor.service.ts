@@ -230,18 +230,21 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private relay(message: unknown, worker: Worker): void {
     if (!isWorkerProtocolMessage(message)) {
       // A plain event posted with parentPort.postMessage(event).
-      void this.publishBatch([message], false);
+      void this.publishBatch([message], false).catch(this.relayFailed);
       return;
     }
     switch (message.kind) {
       case 'livebus:batch':
         this.noteDroppedInWorker(message.dropped);
         // The worker sends its next batch once this one is in the bus (and,
-        // with Redis, stored): the port never holds more than one.
-        void this.publishBatch(message.events, true).then(() => {
-          const ack: ParentToWorkerMessage = { kind: 'livebus:ack' };
-          worker.postMessage(ack);
-        });
+        // with Redis, stored): the port never holds more than one. Always
+        // answered, or the worker would wait for good.
+        void this.publishBatch(message.events, true)
+          .catch(this.relayFailed)
+          .finally(() => {
+            const ack: ParentToWorkerMessage = { kind: 'livebus:ack' };
+            worker.postMessage(ack);
+          });
         return;
       case 'livebus:log':
         if (message.level === 'warn') this.logger.warn(message.message);
@@ -252,7 +255,16 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Resolves once the events are in the bus, or refused; never rejects. */
+  // A subscriber's callback that threw while an event was delivered: said,
+  // and the relay goes on.
+  private readonly relayFailed = (error: Error): void => {
+    this.logger.error(
+      `relaying worker events failed: ${error.message}`,
+      error.stack,
+    );
+  };
+
+  /** Resolves once the events are in the bus, or refused by it. */
   private async publishBatch(
     events: readonly unknown[],
     preEncoded: boolean,
@@ -326,14 +338,14 @@ function resolveWorkerOptions(
 ): ResolvedWorkerOptions | null {
   if (worker === false) return null;
   const custom = worker && 'script' in worker ? worker : null;
-  const maxPending = custom?.maxPendingEvents;
-  if (
-    maxPending !== undefined &&
-    (!Number.isInteger(maxPending) || maxPending < 1)
-  ) {
-    throw new TypeError(
-      `worker.maxPendingEvents must be a positive integer, got ${String(maxPending)}`,
-    );
+  if (custom) {
+    positive('worker.restartDelayMs', custom.restartDelayMs);
+    positive('worker.maxRestartDelayMs', custom.maxRestartDelayMs);
+    positive('worker.stopTimeoutMs', custom.stopTimeoutMs);
+    positive('worker.maxPendingEvents', custom.maxPendingEvents, true);
+  } else if (worker && !('script' in worker)) {
+    positive('worker.pollIntervalMs', worker.pollIntervalMs);
+    positive('worker.transitionThresholdMs', worker.transitionThresholdMs);
   }
   return {
     script: custom?.script ?? defaultActivityWorkerPath(),
@@ -343,6 +355,21 @@ function resolveWorkerOptions(
     stopTimeoutMs: custom?.stopTimeoutMs ?? 5000,
     maxPendingEvents: custom?.maxPendingEvents ?? 10_000,
   };
+}
+
+/** Throws a TypeError naming `name` unless `value` is absent or positive. */
+function positive(name: string, value: number | undefined, integer = false) {
+  if (value === undefined) return;
+  if (
+    typeof value !== 'number' ||
+    !(value > 0) ||
+    !Number.isFinite(value) ||
+    (integer && !Number.isInteger(value))
+  ) {
+    throw new TypeError(
+      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
+    );
+  }
 }
 
 /**
