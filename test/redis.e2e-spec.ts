@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
 import { EventBusModule, TransportUnavailableError } from '../src/index.js';
 import { RedisServer } from './support/redis-server.js';
 import {
@@ -8,10 +12,83 @@ import {
   record,
   startApp,
   until,
+  type Received,
   type TestApp,
 } from './utils.js';
 
 type Tick = { type: string; n: number; node?: string };
+
+/** Runs one command on the Redis at `url`, through a connection of its own. */
+async function redisCommand(
+  url: string,
+  command: string,
+  ...args: (string | number)[]
+): Promise<unknown> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+  try {
+    await client.connect();
+    return await client.call(command, ...args);
+  } finally {
+    client.disconnect();
+  }
+}
+
+/** The transport's private parts a test looks at. */
+function transportOf(app: TestApp): { lastError: string } {
+  return (app.bus as unknown as { transport: { lastError: string } }).transport;
+}
+
+/** How `promise` settles within `ms`: its value, its error, or 'pending'. */
+async function settleWithin<T>(
+  promise: Promise<T>,
+  ms: number,
+): Promise<{ value: T } | { error: unknown } | 'pending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = new Promise<'pending'>((resolve) => {
+    timer = setTimeout(() => resolve('pending'), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+      pending,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Waits until the client was re-hydrated in `epoch` and holds `event`: in
+ * the reset snapshot (taken when its pump writes, so it may already cover
+ * the event) or as an event after it.
+ */
+async function resetTo(
+  received: Received[],
+  epoch: string,
+  event: Tick,
+): Promise<Received> {
+  const isReset = (m: Received) =>
+    m.name === 'snapshot' && m.meta.reset === true && m.meta.epoch === epoch;
+  await until(
+    () => {
+      const at = received.findIndex(isReset);
+      if (at < 0) return false;
+      const snapshot = received[at].event as Record<string, Tick>;
+      return (
+        snapshot[event.type]?.n === event.n ||
+        received
+          .slice(at + 1)
+          .some((m) => m.name === event.type && (m.event as Tick).n === event.n)
+      );
+    },
+    10_000,
+    `a reset to ${epoch} holding ${JSON.stringify(event)}`,
+  );
+  return received.find(isReset)!;
+}
 
 describe('two nodes behind one real Redis', () => {
   let redis: RedisServer;
@@ -182,22 +259,203 @@ describe('two nodes behind one real Redis', () => {
     const receipt = await a.bus.publish({ type: 'tick', n: 100 });
     expect(receipt.epoch).not.toBe(oldEpoch);
     expect(receipt.seq).toBe(1);
-    // ...and the client on B is told to re-hydrate, then gets the new events.
-    const reset = await receive(
-      received,
+    // ...and the client on B is told to re-hydrate, and gets the new event
+    // (in that snapshot, or right after it).
+    const reset = await resetTo(received, receipt.epoch, {
+      type: 'tick',
+      n: 100,
+    });
+    expect(reset.meta.seq).toBeLessThanOrEqual(1);
+    expect(
+      received
+        .filter((m) => m.name === 'tick' && (m.event as Tick).n === 100)
+        .map((m) => m.meta.seq),
+    ).toEqual(reset.meta.seq === 1 ? [] : [1]);
+  });
+
+  it('keeps the most recently updated types when a node loads a bounded snapshot from the hash', async () => {
+    const a = await node({ snapshotMaxTypes: 2 });
+    for (const [n, type] of ['t1', 't2', 't3', 't1'].entries()) {
+      await a.bus.publish({ type, n: n + 1 });
+    }
+    // The stream no longer holds them (trimmed): only the hash tells.
+    await redisCommand(redis.url, 'XTRIM', 'livebus:stream', 'MAXLEN', 0);
+    const c = await node({ snapshotMaxTypes: 2 });
+    expect(c.bus.lastSeq).toBe(4);
+    // Live, t2 (updated longest ago) went first; loaded, too.
+    expect(a.bus.snapshot()).toEqual({
+      t3: { type: 't3', n: 3 },
+      t1: { type: 't1', n: 4 },
+    });
+    expect(c.bus.snapshot()).toEqual(a.bus.snapshot());
+  });
+
+  it('ages the history by when Redis stored each event, on a running node and on one started later', async () => {
+    const b = await node();
+    const epoch = b.bus.epoch;
+    // Two events Redis took ten minutes ago (past historyMaxAgeMs, 5 min).
+    const at = Date.now() - 10 * 60_000;
+    for (const seq of [1, 2]) {
+      const json = JSON.stringify({ type: 'tick', n: seq });
+      await redisCommand(
+        redis.url,
+        'XADD',
+        'livebus:stream',
+        `${at}-${seq}`,
+        's',
+        seq,
+        't',
+        'tick',
+        'j',
+        json,
+        'e',
+        epoch,
+      );
+      await redisCommand(
+        redis.url,
+        'HSET',
+        'livebus:latest',
+        'tick',
+        `${seq} ${json}`,
+      );
+      await redisCommand(redis.url, 'SET', 'livebus:seq', seq);
+    }
+    await until(() => b.bus.lastSeq === 2, 5000, 'B read 2');
+    expect(b.bus.resume(epoch, 0)).toEqual({
+      kind: 'reset',
+      reason: 'history',
+    });
+    const c = await node();
+    expect([c.bus.epoch, c.bus.lastSeq]).toEqual([epoch, 2]);
+    expect(c.bus.resume(epoch, 0)).toEqual({
+      kind: 'reset',
+      reason: 'history',
+    });
+    // A fresh one is kept, stamped with its entry's time.
+    await c.bus.publish({ type: 'tick', n: 3 });
+    await until(() => b.bus.lastSeq === 3, 5000, 'B read 3');
+    const [[id]] = (await redisCommand(
+      redis.url,
+      'XREVRANGE',
+      'livebus:stream',
+      '+',
+      '-',
+      'COUNT',
       1,
-      (m) =>
-        m.name === 'snapshot' && (m.meta as { reset?: boolean }).reset === true,
-      10_000,
+    )) as [string, string[]][];
+    const plan = b.bus.resume(epoch, 2);
+    if (plan.kind !== 'replay') throw new Error(`a ${plan.kind}, not a replay`);
+    expect(
+      plan.messages.map((m) => [
+        m.seq,
+        (m as unknown as { acceptedAt: number }).acceptedAt,
+      ]),
+    ).toEqual([[3, Number(id.split('-')[0])]]);
+  });
+
+  it('skips what is not an event in the stream, goes on reading, and still stops promptly', async () => {
+    const [a, b] = [await node(), await node()];
+    const socket = b.connect();
+    const received = record(socket);
+    await once(socket, 'snapshot');
+    await a.bus.publish({ type: 'tick', n: 1 });
+    // Entries someone else (a script, another app) put in the stream.
+    const foreign = [
+      ['hello', 'world'],
+      ['s', 'two', 't', 'tick', 'j', '{}', 'e', a.bus.epoch],
+      ['s', 99, 't', 'tick', 'j', '{"type":"tick","n":99}', 'e', 'elsewhere'],
+    ];
+    for (const fields of foreign) {
+      await redisCommand(redis.url, 'XADD', 'livebus:stream', '*', ...fields);
+    }
+    for (let n = 2; n <= 3; n++) await a.bus.publish({ type: 'tick', n });
+    const ticks = await receive(received, 3, (m) => m.name === 'tick');
+    expect(ticks.map((m) => [m.meta.seq, (m.event as Tick).n])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    expect(received.map((m) => m.name)).toEqual([
+      'snapshot',
+      'tick',
+      'tick',
+      'tick',
+    ]);
+    expect(b.bus.lastSeq).toBe(3);
+    expect(transportOf(b).lastError).toMatch(
+      /belongs to epoch elsewhere, not to the current .*; skipped it/,
     );
-    expect(reset[0].meta).toMatchObject({ epoch: receipt.epoch, reset: true });
-    const after = await receive(
-      received,
-      1,
-      (m) => m.name === 'tick' && (m.event as Tick).n === 100,
-      10_000,
-    );
-    expect(after[0].meta.seq).toBe(1);
+    const response = await fetch(b.url + '/api/ws/snapshot');
+    expect(await response.json()).toEqual({ tick: { type: 'tick', n: 3 } });
+    // A node started now skips them too, and keeps the rest as history.
+    const c = await node();
+    expect([c.bus.lastSeq, c.bus.snapshot()]).toEqual([
+      3,
+      { tick: { type: 'tick', n: 3 } },
+    ]);
+    const plan = c.bus.resume(a.bus.epoch, 0);
+    if (plan.kind !== 'replay') throw new Error(`a ${plan.kind}, not a replay`);
+    expect(plan.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
+    const started = Date.now();
+    await apps.splice(apps.indexOf(b), 1)[0].close();
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('rejects a publish Redis does not answer after commandTimeoutMs, saying it may have been published', async () => {
+    const a = await node({
+      transport: { type: 'redis', url: redis.url, commandTimeoutMs: 300 },
+    });
+    await a.bus.publish({ type: 'tick', n: 1 });
+    // The connection stays open and nothing answers (a half-open one).
+    redis.pause();
+    try {
+      const outcome = await settleWithin(
+        a.bus.publish({ type: 'tick', n: 2 }),
+        3000,
+      );
+      expect(outcome).toMatchObject({
+        error: expect.any(TransportUnavailableError),
+      });
+      const error = (outcome as { error: TransportUnavailableError }).error;
+      expect(error.maybePublished).toBe(true);
+      expect(error.message).toMatch(
+        /may have been published: check before publishing again/,
+      );
+      // The ingest endpoint answers 503 with that message.
+      const response = await post(a.url, { type: 'tick', n: 3 });
+      expect(response.status).toBe(503);
+      expect(response.body.message).toMatch(/may have been published/);
+    } finally {
+      redis.unpause();
+    }
+    // And so they were: Redis ran both scripts once it went on.
+    await until(() => a.bus.lastSeq === 3, 5000, 'A read 3');
+    expect(a.bus.snapshot()).toEqual({ tick: { type: 'tick', n: 3 } });
+  });
+
+  it('tells a publish whose reply was lost that it may have been published, and one refused while Redis is down that nothing was', async () => {
+    const a = await node();
+    await a.bus.publish({ type: 'tick', n: 1 });
+    redis.pause();
+    const lost = settleWithin(a.bus.publish({ type: 'tick', n: 2 }), 5000);
+    // Killed with the script sent and not answered.
+    await redis.kill();
+    const outcome = await lost;
+    expect(outcome).toMatchObject({
+      error: expect.any(TransportUnavailableError),
+    });
+    const error = (outcome as { error: TransportUnavailableError }).error;
+    expect(error.maybePublished).toBe(true);
+    expect(error.message).toMatch(/may have been published/);
+    const refused = await a.bus
+      .publish({ type: 'tick', n: 3 })
+      .catch((e: unknown) => e as TransportUnavailableError);
+    expect(refused).toBeInstanceOf(TransportUnavailableError);
+    expect((refused as TransportUnavailableError).maybePublished).toBe(false);
+    expect((refused as Error).message).toMatch(/nothing was published/);
+    const response = await post(a.url, { type: 'tick', n: 3 });
+    expect(response.status).toBe(503);
+    expect(response.body.message).toMatch(/nothing was published/);
   });
 });
 
@@ -220,5 +478,150 @@ describe('Redis unreachable at start', () => {
       /^Cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(.*\): start Redis, or fix the transport url/,
     );
     await app.close();
+  });
+});
+
+describe('Redis gone back in time (restarted from an older snapshot)', () => {
+  let dir: string;
+  let redis: RedisServer;
+  const apps: TestApp[] = [];
+  const node = async (extra: Record<string, unknown> = {}) => {
+    const app = await startApp({
+      worker: false,
+      transport: { type: 'redis', url: redis.url },
+      ...extra,
+    });
+    apps.push(app);
+    return app;
+  };
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'livebus-redis-'));
+    redis = await RedisServer.start({ dir });
+  });
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close();
+    await redis.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * Nodes A and B, a client on B and an in-process subscriber on B have
+   * seen 10 events; Redis then comes back from a dump taken after the 5th
+   * (its counter at 5, its hash as of then) and the same epoch key.
+   */
+  async function backInTime() {
+    const [a, b] = [await node(), await node()];
+    const socket = b.connect();
+    const received = record(socket);
+    await once(socket, 'snapshot');
+    const local = b.bus.subscribe();
+    for (let n = 1; n <= 10; n++) {
+      await a.bus.publish({ type: `t${n % 3}`, n });
+      if (n === 5) await redisCommand(redis.url, 'SAVE');
+    }
+    await receive(received, 10, (m) => m.name !== 'snapshot');
+    await until(() => b.bus.lastSeq === 10, 5000, 'B read 10');
+    const epoch = a.bus.epoch;
+    await redis.kill();
+    await redis.restart();
+    expect(await redisCommand(redis.url, 'GET', 'livebus:seq')).toBe('5');
+    expect(await redisCommand(redis.url, 'GET', 'livebus:epoch')).toBe(epoch);
+    await until(
+      () =>
+        a.bus.transportState.state === 'ready' &&
+        b.bus.transportState.state === 'ready',
+      10_000,
+      'A and B reconnected',
+    );
+    local.take();
+    return { a, b, received, local, epoch };
+  }
+
+  // What Redis holds after the restore: the latest of each type up to seq 5.
+  const restored = {
+    t1: { type: 't1', n: 4 },
+    t2: { type: 't2', n: 5 },
+    t0: { type: 't0', n: 3 },
+  };
+
+  it('the next publish starts a new epoch; running nodes reload from Redis and their clients re-hydrate', async () => {
+    const { a, b, received, local, epoch } = await backInTime();
+    let resets = 0;
+    local.onReset(() => resets++);
+    const receipt = await a.bus.publish({ type: 'after', n: 11 });
+    // Not seq 6 of the old epoch, which every node has passed already.
+    expect(receipt.epoch).not.toBe(epoch);
+    expect(receipt.seq).toBe(6);
+    await until(
+      () => b.bus.epoch === receipt.epoch && b.bus.lastSeq === 6,
+      5000,
+      'B in the new epoch',
+    );
+    // The client is re-hydrated with what Redis now holds...
+    const reset = await resetTo(received, receipt.epoch, {
+      type: 'after',
+      n: 11,
+    });
+    const expected = { ...restored, after: { type: 'after', n: 11 } };
+    expect(reset.event).toMatchObject(
+      reset.meta.seq === 6 ? expected : restored,
+    );
+    // ...which every node agrees on, running or started now.
+    const c = await node();
+    for (const app of [a, b, c]) {
+      await until(() => app.bus.lastSeq === 6, 5000, 'seq 6');
+      expect([app.bus.epoch, app.bus.snapshot()]).toEqual([
+        receipt.epoch,
+        expected,
+      ]);
+    }
+    // The old epoch's entries still in the stream are no part of the new
+    // one: not delivered again, not in the history.
+    expect(resets).toBe(1);
+    expect(local.take().map((m) => [m.seq, m.type])).toEqual([[6, 'after']]);
+    expect(b.bus.resume(receipt.epoch, 0)).toEqual({
+      kind: 'reset',
+      reason: 'history',
+    });
+    expect(c.bus.resume(receipt.epoch, 0)).toEqual({
+      kind: 'reset',
+      reason: 'history',
+    });
+    const plan = b.bus.resume(receipt.epoch, 5);
+    if (plan.kind !== 'replay') throw new Error(`a ${plan.kind}, not a replay`);
+    expect(plan.messages.map((m) => m.seq)).toEqual([6]);
+  });
+
+  it('running nodes notice when they reconnect, before anyone publishes: their clients re-hydrate with what Redis holds', async () => {
+    const { b, received, epoch } = await backInTime();
+    await until(() => b.bus.epoch !== epoch, 10_000, 'B in a new epoch');
+    expect(b.bus.lastSeq).toBe(5);
+    expect(b.bus.snapshot()).toEqual(restored);
+    const [reset] = await receive(
+      received,
+      1,
+      (m) =>
+        m.name === 'snapshot' && (m.meta as { reset?: boolean }).reset === true,
+    );
+    expect(reset.meta).toMatchObject({ epoch: b.bus.epoch, seq: 5 });
+    expect(reset.event).toEqual(restored);
+  });
+
+  it('a node started on it begins the new epoch at once, and the others agree', async () => {
+    const { a, b, epoch } = await backInTime();
+    const c = await node();
+    expect(c.bus.epoch).not.toBe(epoch);
+    expect(c.bus.lastSeq).toBe(5);
+    expect(c.bus.snapshot()).toEqual(restored);
+    const receipt = await a.bus.publish({ type: 'after', n: 11 });
+    expect([receipt.epoch, receipt.seq]).toEqual([c.bus.epoch, 6]);
+    for (const app of [a, b, c]) {
+      await until(() => app.bus.lastSeq === 6, 5000, 'seq 6');
+      expect([app.bus.epoch, app.bus.snapshot()]).toEqual([
+        receipt.epoch,
+        { ...restored, after: { type: 'after', n: 11 } },
+      ]);
+    }
   });
 });

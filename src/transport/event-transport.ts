@@ -25,16 +25,33 @@ export interface EventTransport {
   /**
    * Appends accepted events, in order, and resolves with the first one's seq
    * (the rest follow it contiguously). Rejects with
-   * `TransportUnavailableError` when the backend cannot take them now.
+   * `TransportUnavailableError` when the backend cannot take them now, or
+   * did not confirm them (its `maybePublished` tells which).
    */
   append(events: readonly EncodedEvent[]): Promise<PublishReceipt>;
   stop(): Promise<void>;
 }
 
-/** Thrown to a publisher when the shared transport cannot take events right now. */
+/**
+ * Thrown to a publisher when the shared transport cannot take events right
+ * now (the ingest endpoint answers `503` with its message).
+ */
 export class TransportUnavailableError extends Error {
   override readonly name = 'TransportUnavailableError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  /**
+   * `false`: the events were refused before they reached the backend (not
+   * connected, or it answered with an error), so nothing was published and
+   * publishing again is safe. `true`: they were sent and the answer was
+   * lost (the connection dropped) or did not come in time, so they may
+   * have been published: check (the snapshot, or the stream a subscriber
+   * sees) before publishing them again, or they may appear twice.
+   */
+  readonly maybePublished: boolean;
+  constructor(
+    message: string,
+    options?: { cause?: unknown; maybePublished?: boolean },
+  ) {
     super(message, options);
+    this.maybePublished = options?.maybePublished ?? false;
   }
 }

@@ -42,15 +42,22 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
   }
 }
 
-/** A real redis-server of the test's own, on a free port, with nothing on disk. */
+/**
+ * A real redis-server of the test's own, on a free port, with nothing on
+ * disk, or, given `dir`, with its RDB file there: written only on `SAVE`
+ * and read back by every (re)start, as after a restore from a backup.
+ */
 export class RedisServer {
   private child: ChildProcess | null = null;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly dir?: string,
+  ) {}
 
-  static async start(): Promise<RedisServer> {
+  static async start(options: { dir?: string } = {}): Promise<RedisServer> {
     assertRedisServerInstalled();
-    const server = new RedisServer(await freePort());
+    const server = new RedisServer(await freePort(), options.dir);
     await server.restart();
     return server;
   }
@@ -64,7 +71,10 @@ export class RedisServer {
     return this.child;
   }
 
-  /** Starts it (again) on the same port; its data is gone, as after a crash. */
+  /**
+   * Starts it (again) on the same port; its data is gone, as after a crash,
+   * or, with a `dir`, back to what the last `SAVE` wrote.
+   */
   async restart(): Promise<void> {
     this.child = spawn(
       BINARY,
@@ -77,6 +87,7 @@ export class RedisServer {
         '',
         '--appendonly',
         'no',
+        ...(this.dir ? ['--dir', this.dir, '--dbfilename', 'dump.rdb'] : []),
       ],
       { stdio: 'ignore' },
     );
@@ -91,5 +102,17 @@ export class RedisServer {
     child.kill('SIGKILL');
     await exited;
     this.child = null;
+  }
+
+  /**
+   * Stops it with SIGSTOP: its connections stay open and nothing answers,
+   * like a half-open connection or a hung server. `unpause` lets it go on.
+   */
+  pause(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  unpause(): void {
+    this.child?.kill('SIGCONT');
   }
 }
