@@ -76,7 +76,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
   private readonly pump = (): void => {
     this.scheduled = false;
     if (this.inFlight || this.subscription.closed) return;
-    const frames: F[] = [...this.prelude];
+    const frames: F[] = this.prelude.length > 0 ? [...this.prelude] : [];
     this.prelude = [];
     if (this.snapshotRequest) {
       const take = this.snapshotRequest;
