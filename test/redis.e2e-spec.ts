@@ -90,24 +90,40 @@ async function resetTo(
   return received.find(isReset)!;
 }
 
+/** Nest apps (nodes) on the Redis that `url()` names; `closeAll` closes them. */
+function redisNodes(url: () => string) {
+  const apps: TestApp[] = [];
+  return {
+    async start(extra: Record<string, unknown> = {}): Promise<TestApp> {
+      const app = await startApp({
+        worker: false,
+        transport: { type: 'redis', url: url() },
+        ...extra,
+      });
+      apps.push(app);
+      return app;
+    },
+    /** Closes one node now (the others stay up). */
+    async close(app: TestApp): Promise<void> {
+      apps.splice(apps.indexOf(app), 1);
+      await app.close();
+    },
+    async closeAll(): Promise<void> {
+      for (const app of apps.splice(0)) await app.close();
+    },
+  };
+}
+
 describe('two nodes behind one real Redis', () => {
   let redis: RedisServer;
-  const apps: TestApp[] = [];
-  const node = async (extra: Record<string, unknown> = {}) => {
-    const app = await startApp({
-      worker: false,
-      transport: { type: 'redis', url: redis.url },
-      ...extra,
-    });
-    apps.push(app);
-    return app;
-  };
+  const nodes = redisNodes(() => redis.url);
+  const node = nodes.start;
 
   beforeEach(async () => {
     redis = await RedisServer.start();
   });
   afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
+    await nodes.closeAll();
     await redis.kill();
   });
 
@@ -397,7 +413,7 @@ describe('two nodes behind one real Redis', () => {
     if (plan.kind !== 'replay') throw new Error(`a ${plan.kind}, not a replay`);
     expect(plan.messages.map((m) => m.seq)).toEqual([1, 2, 3]);
     const started = Date.now();
-    await apps.splice(apps.indexOf(b), 1)[0].close();
+    await nodes.close(b);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -484,23 +500,15 @@ describe('Redis unreachable at start', () => {
 describe('Redis gone back in time (restarted from an older snapshot)', () => {
   let dir: string;
   let redis: RedisServer;
-  const apps: TestApp[] = [];
-  const node = async (extra: Record<string, unknown> = {}) => {
-    const app = await startApp({
-      worker: false,
-      transport: { type: 'redis', url: redis.url },
-      ...extra,
-    });
-    apps.push(app);
-    return app;
-  };
+  const nodes = redisNodes(() => redis.url);
+  const node = nodes.start;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'livebus-redis-'));
     redis = await RedisServer.start({ dir });
   });
   afterEach(async () => {
-    for (const app of apps.splice(0)) await app.close();
+    await nodes.closeAll();
     await redis.kill();
     await rm(dir, { recursive: true, force: true });
   });
