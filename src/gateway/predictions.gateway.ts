@@ -13,7 +13,6 @@ import {
   awaitResumePoint,
   ClientSession,
   type ResumedMeta,
-  type SessionTransport,
   type SnapshotMeta,
 } from '../delivery/session.js';
 import {
@@ -90,11 +89,6 @@ export class PredictionsGateway
     };
   }
 
-  /** Clients connected to the namespace right now. */
-  get clientCount(): number {
-    return this.namespace?.sockets.size ?? 0;
-  }
-
   afterInit(server: Server): void {
     // The namespace comes from runtime options (forRootAsync), so it is
     // attached here rather than through the decorator's static metadata.
@@ -148,7 +142,7 @@ export class PredictionsGateway
     const session = ClientSession.open(
       this.bus,
       socket.data.livebus as ClientRequest,
-      this.transportFor(socket),
+      { encoder: this.encoder, sink: webSocketAwareSink(conn) },
     );
     if (!session) {
       socket.disconnect(true);
@@ -177,10 +171,6 @@ export class PredictionsGateway
       }
       socket.disconnect(true);
     });
-  }
-
-  private transportFor(socket: Socket): SessionTransport<WireFrame> {
-    return { encoder: this.encoder, sink: webSocketAwareSink(socket.conn) };
   }
 }
 
