@@ -68,7 +68,7 @@ type Typed<M extends EventMap<M>> = {
  *
  * ```ts
  * const client = new LivebusClient<AppEvents>('http://localhost:3000');
- * client.on('prediction', (event) => console.log(event.label));
+ * client.on('prediction', (event) => show(event.label));
  * ```
  */
 export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
