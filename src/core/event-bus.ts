@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { assertPositive } from './assert-option.js';
 import { Envelope } from './envelope.js';
 import { BusClosedError, InvalidEventError } from './errors.js';
 import {
@@ -451,9 +452,9 @@ function resolveCoreOptions(
       `transientTypes must be an array of type names, got ${JSON.stringify(resolved.transientTypes)}`,
     );
   }
-  positiveInteger('queueCapacity', resolved.queueCapacity);
-  positiveInteger('maxEventBytes', resolved.maxEventBytes);
-  positiveInteger('snapshotMaxTypes', resolved.snapshotMaxTypes);
+  assertPositive('queueCapacity', resolved.queueCapacity);
+  assertPositive('maxEventBytes', resolved.maxEventBytes);
+  assertPositive('snapshotMaxTypes', resolved.snapshotMaxTypes);
   if (
     !Number.isInteger(resolved.historyMaxEvents) ||
     resolved.historyMaxEvents < 0
@@ -462,8 +463,8 @@ function resolveCoreOptions(
       `historyMaxEvents must be a non-negative integer, got ${String(resolved.historyMaxEvents)}`,
     );
   }
-  positiveInteger('historyMaxAgeMs', resolved.historyMaxAgeMs);
-  positiveInteger('historyMaxBytes', resolved.historyMaxBytes);
+  assertPositive('historyMaxAgeMs', resolved.historyMaxAgeMs);
+  assertPositive('historyMaxBytes', resolved.historyMaxBytes);
   if (
     resolved.overflow !== 'drop-oldest' &&
     resolved.overflow !== 'disconnect'
@@ -473,14 +474,6 @@ function resolveCoreOptions(
     );
   }
   return resolved;
-}
-
-function positiveInteger(name: string, value: number): void {
-  if (!Number.isInteger(value) || value < 1) {
-    throw new TypeError(
-      `${name} must be a positive integer, got ${String(value)}`,
-    );
-  }
 }
 
 function reindex(error: InvalidEventError, index: number): InvalidEventError {

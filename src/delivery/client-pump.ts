@@ -81,7 +81,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     if (this.snapshotRequest) {
       const take = this.snapshotRequest;
       this.snapshotRequest = null;
-      this.backlog = [];
+      this.dropBacklog();
       this.subscription.take();
       this.subscription.takeGap();
       frames.push(take());
@@ -98,11 +98,8 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
         end,
       ) as unknown as Envelope[];
       this.backlogIndex = end;
-      if (end === this.backlog.length) {
-        // Sent: let the replay go rather than hold it for the connection's life.
-        this.backlog = [];
-        this.backlogIndex = 0;
-      }
+      // Sent: let the replay go rather than hold it for the connection's life.
+      if (end === this.backlog.length) this.dropBacklog();
     } else {
       const gap = this.subscription.takeGap();
       if (gap) frames.push(this.encoder.gap(gap));
@@ -115,6 +112,11 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     this.inFlight = true;
     this.sink.write(frames, this.flushed);
   };
+
+  private dropBacklog(): void {
+    this.backlog = [];
+    this.backlogIndex = 0;
+  }
 
   private readonly flushed = (): void => {
     this.inFlight = false;

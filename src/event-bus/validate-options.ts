@@ -1,3 +1,4 @@
+import { assertPositive } from '../core/assert-option.js';
 import type { EventBusModuleOptions } from './interfaces/event-bus-module-options.interface.js';
 
 /**
@@ -15,22 +16,14 @@ export function validateModuleOptions(options: EventBusModuleOptions): void {
       `namespace must be a Socket.IO namespace starting with '/', got ${JSON.stringify(namespace)}`,
     );
   }
-  positiveInteger('maxRequestBytes', options.maxRequestBytes);
-  positiveInteger('sseKeepAliveMs', options.sseKeepAliveMs);
+  assertPositive('maxRequestBytes', options.maxRequestBytes);
+  assertPositive('sseKeepAliveMs', options.sseKeepAliveMs);
   if (
     options.shutdownGraceMs !== undefined &&
     !(Number.isFinite(options.shutdownGraceMs) && options.shutdownGraceMs >= 0)
   ) {
     throw new TypeError(
       `shutdownGraceMs must be a number of ms, 0 or more, got ${String(options.shutdownGraceMs)}`,
-    );
-  }
-}
-
-function positiveInteger(name: string, value: number | undefined): void {
-  if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
-    throw new TypeError(
-      `${name} must be a positive integer, got ${String(value)}`,
     );
   }
 }

@@ -6,6 +6,7 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { existsSync } from 'node:fs';
+import { assertPositive } from '../core/assert-option.js';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -339,13 +340,21 @@ function resolveWorkerOptions(
   if (worker === false) return null;
   const custom = worker && 'script' in worker ? worker : null;
   if (custom) {
-    positive('worker.restartDelayMs', custom.restartDelayMs);
-    positive('worker.maxRestartDelayMs', custom.maxRestartDelayMs);
-    positive('worker.stopTimeoutMs', custom.stopTimeoutMs);
-    positive('worker.maxPendingEvents', custom.maxPendingEvents, true);
+    assertPositive('worker.restartDelayMs', custom.restartDelayMs, 'number');
+    assertPositive(
+      'worker.maxRestartDelayMs',
+      custom.maxRestartDelayMs,
+      'number',
+    );
+    assertPositive('worker.stopTimeoutMs', custom.stopTimeoutMs, 'number');
+    assertPositive('worker.maxPendingEvents', custom.maxPendingEvents);
   } else if (worker && !('script' in worker)) {
-    positive('worker.pollIntervalMs', worker.pollIntervalMs);
-    positive('worker.transitionThresholdMs', worker.transitionThresholdMs);
+    assertPositive('worker.pollIntervalMs', worker.pollIntervalMs, 'number');
+    assertPositive(
+      'worker.transitionThresholdMs',
+      worker.transitionThresholdMs,
+      'number',
+    );
   }
   return {
     script: custom?.script ?? defaultActivityWorkerPath(),
@@ -355,21 +364,6 @@ function resolveWorkerOptions(
     stopTimeoutMs: custom?.stopTimeoutMs ?? 5000,
     maxPendingEvents: custom?.maxPendingEvents ?? 10_000,
   };
-}
-
-/** Throws a TypeError naming `name` unless `value` is absent or positive. */
-function positive(name: string, value: number | undefined, integer = false) {
-  if (value === undefined) return;
-  if (
-    typeof value !== 'number' ||
-    !(value > 0) ||
-    !Number.isFinite(value) ||
-    (integer && !Number.isInteger(value))
-  ) {
-    throw new TypeError(
-      `${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`,
-    );
-  }
 }
 
 /**

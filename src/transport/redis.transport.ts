@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { assertPositive } from '../core/assert-option.js';
 import type {
   EventBus,
   ResolvedEventBusCoreOptions,
@@ -149,12 +150,8 @@ export class RedisTransport implements EventTransport {
         "transport.url must be a Redis URL such as 'redis://127.0.0.1:6379'",
       );
     }
+    assertPositive('transport.commandTimeoutMs', options.commandTimeoutMs);
     this.commandTimeoutMs = options.commandTimeoutMs ?? 5000;
-    if (!Number.isInteger(this.commandTimeoutMs) || this.commandTimeoutMs < 1) {
-      throw new TypeError(
-        `transport.commandTimeoutMs must be a positive integer (ms), got ${String(options.commandTimeoutMs)}`,
-      );
-    }
     const prefix = options.keyPrefix ?? 'livebus:';
     this.keys = {
       epoch: `${prefix}epoch`,
