@@ -10,7 +10,7 @@ import {
   getWorkerData,
   publish,
   ready,
-} from '../src/monitor/worker-publisher.js';
+} from '../src/worker/worker-publisher.js';
 import { eventFactory } from './events.js';
 import {
   CONTROL_RUN,

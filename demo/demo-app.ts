@@ -30,7 +30,10 @@ export function demoModule(options: EventBusModuleOptions = {}): Type {
 /** Serves the live page at `/` and the browser client it imports. */
 export function serveLivePage(app: NestExpressApplication): void {
   app.useStaticAssets(join(root, 'demo', 'public'));
-  app.useStaticAssets(join(root, 'dist', 'src', 'client'), {
-    prefix: '/livebus/client/',
-  });
+  // The client and the protocol it imports, as built (plain ES modules).
+  for (const part of ['client', 'protocol']) {
+    app.useStaticAssets(join(root, 'dist', 'src', part), {
+      prefix: `/livebus/${part}/`,
+    });
+  }
 }

@@ -8,13 +8,13 @@ import { Test } from '@nestjs/testing';
 import { io, type Socket } from 'socket.io-client';
 import {
   BusNotReadyError,
-  EVENT_BUS_CORE_DEFAULTS,
   EventBusModule,
   EventBusService,
   type EventBusModuleOptions,
   type EventBusOptionsFactory,
 } from '../src/index.js';
 import { once } from './utils.js';
+import { CORE_DEFAULTS } from '../src/core/index.js';
 
 // A stand-in for @nestjs/config: options that come from another module.
 const SETTINGS = 'SETTINGS';
@@ -146,7 +146,7 @@ describe('EventBusModule.forRootAsync', () => {
       ],
     }).compile();
     expect(Object.keys(moduleRef.get(EventBusService).options).sort()).toEqual(
-      Object.keys(EVENT_BUS_CORE_DEFAULTS).sort(),
+      Object.keys(CORE_DEFAULTS).sort(),
     );
     await moduleRef.close();
   });

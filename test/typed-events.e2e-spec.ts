@@ -2,7 +2,7 @@
 // types. The @ts-expect-error lines are checked by `tsc` in `npm run lint`
 // (a line that compiles fails the check); the runtime part runs in Jest.
 import { LivebusClient } from '../src/client/index.js';
-import { EventBus } from '../src/index.js';
+import { LivebusCore } from '../src/core/index.js';
 
 interface AppEvents {
   status: { type: 'status'; state: 'idle' | 'collecting' };
@@ -11,7 +11,7 @@ interface AppEvents {
 
 describe('typed events', () => {
   it('types publish and subscribe from one event map', () => {
-    const bus = new EventBus<AppEvents>();
+    const bus = new LivebusCore<AppEvents>();
     const predictions = bus.subscribe({ types: ['prediction'] });
     bus.publish({ type: 'status', state: 'idle' });
     bus.publish({ type: 'prediction', label: 'Build', confidence: 0.9 });
@@ -28,7 +28,7 @@ describe('typed events', () => {
       status: { type: 'prediction' };
     }
     // @ts-expect-error: an entry's type must be its key
-    new EventBus<Mislabelled>().close();
+    new LivebusCore<Mislabelled>().close();
 
     const [message] = predictions.take();
     // Narrowed by `types`: `label` is known to be a string.

@@ -12,4 +12,4 @@ export type {
   EventMap,
   EventOf,
   EventType,
-} from '../core/event.js';
+} from '../protocol/event-map.js';

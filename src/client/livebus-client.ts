@@ -13,22 +13,31 @@ import {
   type Socket,
   type SocketOptions,
 } from 'socket.io-client';
-import type { AnyEventMap, EventMap, EventType } from '../core/event.js';
+import type {
+  AnyEventMap,
+  EventMap,
+  EventType,
+} from '../protocol/event-map.js';
+import {
+  DEFAULT_NAMESPACE,
+  GAP_MESSAGE,
+  RESUMED_MESSAGE,
+  SNAPSHOT_MESSAGE,
+  SUBSCRIBE_MESSAGE,
+  type EventMeta,
+  type Gap,
+  type ResumedMeta,
+  type SnapshotMeta,
+  type SubscribeRequest,
+} from '../protocol/messages.js';
 
 /** Where the client's connection is. */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
-/** Metadata beside each event. */
-export interface EventMeta {
-  readonly seq: number;
-}
+export type { EventMeta };
 
 /** Events the client lost to a full server queue. */
-export interface GapNotice {
-  readonly missed: number;
-  readonly fromSeq: number;
-  readonly toSeq: number;
-}
+export type GapNotice = Gap;
 
 /**
  * Why the state was replaced by a snapshot marked reset: a resume could not
@@ -95,7 +104,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   constructor(url: string, options: LivebusClientOptions<M> = {}) {
     this.types = options.types ? [...options.types] : null;
-    this.socket = io(url + (options.namespace ?? '/predictions'), {
+    this.socket = io(url + (options.namespace ?? DEFAULT_NAMESPACE), {
       ...options.socket,
       // Called on every (re)connection: resume from where we are, unless a
       // re-hydration was asked for and not answered before the connection
@@ -129,20 +138,26 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     this.socket.io.on('reconnect_attempt', () =>
       this.setConnection('reconnecting'),
     );
-    this.socket.on('snapshot', (events: Partial<M>, meta: SnapshotMeta) =>
+    this.socket.on(SNAPSHOT_MESSAGE, (events: Partial<M>, meta: SnapshotMeta) =>
       this.applySnapshot(events, meta),
     );
-    this.socket.on('resumed', (meta: { epoch: string }) => {
+    this.socket.on(RESUMED_MESSAGE, (meta: ResumedMeta) => {
       this._epoch = meta.epoch;
     });
-    this.socket.on('gap', (gap: GapNotice) => {
+    this.socket.on(GAP_MESSAGE, (gap: GapNotice) => {
       this.gaps++;
       for (const listener of this.listeners.gap) listener(gap);
       // What was missed may have been the latest of some type: re-hydrate.
       this.resync('gap');
     });
     this.socket.onAny((name: string, event: unknown, meta: EventMeta) => {
-      if (name === 'snapshot' || name === 'resumed' || name === 'gap') return;
+      if (
+        name === SNAPSHOT_MESSAGE ||
+        name === RESUMED_MESSAGE ||
+        name === GAP_MESSAGE
+      ) {
+        return;
+      }
       this.applyEvent(name as EventType<M>, event as M[EventType<M>], meta);
     });
   }
@@ -227,7 +242,8 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   private resync(reason: 'gap' | 'types'): void {
     this.pendingReset = reason;
-    this.socket.emit('subscribe', { types: this.types });
+    const request: SubscribeRequest = { types: this.types };
+    this.socket.emit(SUBSCRIBE_MESSAGE, request);
   }
 
   private applySnapshot(events: Partial<M>, meta: SnapshotMeta): void {
@@ -276,12 +292,6 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     list.push(handler);
     return () => remove(list, handler);
   }
-}
-
-interface SnapshotMeta {
-  seq: number;
-  epoch: string;
-  reset: boolean;
 }
 
 function remove<T>(list: T[], item: T): void {

@@ -1,4 +1,5 @@
-import type { BusEvent, BusMessage } from './event.js';
+import type { BusMessage } from './bus-message.js';
+import type { BusEvent } from '../protocol/event-map.js';
 
 /**
  * One accepted event: its sequence number and JSON text, shared by every

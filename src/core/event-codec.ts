@@ -1,29 +1,11 @@
+import {
+  describeValue as describe,
+  eventTypeProblem,
+} from '../protocol/event-types.js';
+import type { EncodedEvent } from '../protocol/worker-messages.js';
 import { EventTooLargeError, InvalidEventError } from './errors.js';
 
-/**
- * Types that cannot be used as event types: Socket.IO reserves the first
- * ones, and the bus's own control messages use the rest.
- */
-export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'connect',
-  'connect_error',
-  'disconnect',
-  'disconnecting',
-  'newListener',
-  'removeListener',
-  'snapshot',
-  'gap',
-  'resumed',
-]);
-
-/** The longest accepted `type`, in characters. */
-export const MAX_TYPE_LENGTH = 200;
-
-/** An event that passed validation, with its JSON text. */
-export interface EncodedEvent {
-  readonly type: string;
-  readonly json: string;
-}
+export type { EncodedEvent } from '../protocol/worker-messages.js';
 
 const MAX_DEPTH = 64;
 
@@ -71,24 +53,8 @@ export function verifyEncoded(value: unknown, maxBytes: number): EncodedEvent {
 }
 
 function assertType(type: unknown): asserts type is string {
-  if (typeof type !== 'string' || type.length === 0) {
-    throw new InvalidEventError(
-      'event.type',
-      `must be a non-empty string, got ${describe(type)}`,
-    );
-  }
-  if (type.length > MAX_TYPE_LENGTH) {
-    throw new InvalidEventError(
-      'event.type',
-      `must be at most ${MAX_TYPE_LENGTH} characters, got ${type.length}`,
-    );
-  }
-  if (RESERVED_EVENT_TYPES.has(type)) {
-    throw new InvalidEventError(
-      'event.type',
-      `"${type}" is reserved (by Socket.IO or the bus's control messages); choose another type`,
-    );
-  }
+  const problem = eventTypeProblem(type);
+  if (problem) throw new InvalidEventError('event.type', problem);
 }
 
 function assertSize(json: string, maxBytes: number): void {
@@ -151,15 +117,4 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   // vm context) has that realm's Object.prototype, whose prototype is null.
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === null || Object.getPrototypeOf(proto) === null;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') {
-    const name = (value as object).constructor?.name;
-    return name ? `a ${name}` : 'an object';
-  }
-  if (typeof value === 'string') return `string ${JSON.stringify(value)}`;
-  return `${typeof value} ${String(value)}`;
 }

@@ -1,6 +1,10 @@
 import { BoundedQueue } from './bounded-queue.js';
 import type { Envelope } from './envelope.js';
-import type { BusEvent, BusMessage } from './event.js';
+import type { BusMessage } from './bus-message.js';
+import type { BusEvent } from '../protocol/event-map.js';
+import type { Gap } from '../protocol/messages.js';
+
+export type { Gap };
 
 /**
  * What a full queue does with a new event: `'drop-oldest'` evicts the oldest
@@ -11,16 +15,6 @@ export type OverflowPolicy = 'drop-oldest' | 'disconnect';
 
 /** Why a subscription ended. */
 export type CloseReason = 'closed' | 'overflow' | 'bus-closed';
-
-/** Events a subscriber lost to a full queue, reported before the next delivery. */
-export interface Gap {
-  /** How many events were dropped. */
-  readonly missed: number;
-  /** `seq` of the first dropped event. */
-  readonly fromSeq: number;
-  /** `seq` of the last dropped event. */
-  readonly toSeq: number;
-}
 
 /** Thrown from a subscription's iterator when it was closed by the `'disconnect'` policy. */
 export class SubscriptionOverflowError extends Error {
@@ -58,7 +52,7 @@ export class Subscription<E extends BusEvent = BusEvent>
   private _dropped = 0;
   private _closeReason: CloseReason | null = null;
 
-  /** @internal Created by `EventBus.subscribe`. */
+  /** @internal Created by `LivebusCore.subscribe`. */
   constructor(
     private readonly owner: SubscriptionOwner,
     readonly capacity: number,

@@ -1,4 +1,4 @@
-import { EventBus } from '../core/event-bus.js';
+import { LivebusCore } from '../core/livebus-core.js';
 import {
   ClientPump,
   type FrameEncoder,
@@ -36,7 +36,7 @@ const settle = () => Promise.resolve();
 
 describe('ClientPump', () => {
   it('writes the prelude first, then one batch at a time, each after the last drained', async () => {
-    const bus = new EventBus();
+    const bus = new LivebusCore();
     const sub = bus.subscribe();
     const sink = new HeldSink();
     new ClientPump(sub, encoder, sink, 2, ['snapshot 0']);
@@ -54,7 +54,7 @@ describe('ClientPump', () => {
   });
 
   it('merges re-hydration requests made while a batch is in flight into one snapshot, taken when written', async () => {
-    const bus = new EventBus();
+    const bus = new LivebusCore();
     const sub = bus.subscribe();
     const sink = new HeldSink();
     const pump = new ClientPump(sub, encoder, sink, 10, ['snapshot 0']);
@@ -74,7 +74,7 @@ describe('ClientPump', () => {
   });
 
   it('sends a gap noted while a batch is in flight once it drains, even with nothing queued behind it', async () => {
-    const bus = new EventBus();
+    const bus = new LivebusCore();
     const sub = bus.subscribe();
     const sink = new HeldSink();
     new ClientPump(sub, encoder, sink, 10, []);
@@ -89,7 +89,7 @@ describe('ClientPump', () => {
   });
 
   it('replays a backlog after the prelude, in batches, before live events', async () => {
-    const bus = new EventBus();
+    const bus = new LivebusCore();
     for (let i = 0; i < 3; i++) bus.publish({ type: 'tick' });
     const plan = bus.resume(bus.epoch, 0);
     const sub = bus.subscribe();

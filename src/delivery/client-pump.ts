@@ -1,5 +1,6 @@
 import type { Envelope } from '../core/envelope.js';
-import type { BusEvent, BusMessage } from '../core/event.js';
+import type { BusMessage } from '../core/bus-message.js';
+import type { BusEvent } from '../protocol/event-map.js';
 import type { Gap, Subscription } from '../core/subscription.js';
 import type { ResumedMeta, SnapshotMeta } from './session.js';
 

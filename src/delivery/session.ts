@@ -1,38 +1,16 @@
 import { BusClosedError } from '../core/errors.js';
-import type { AnyEventMap } from '../core/event.js';
+import type { AnyEventMap } from '../protocol/event-map.js';
 import type { Subscription } from '../core/subscription.js';
-import type { EventBusService } from '../event-bus/event-bus.service.js';
+import type { EventBusService } from '../bus/event-bus.service.js';
 import {
   ClientPump,
   type FrameEncoder,
   type FrameSink,
 } from './client-pump.js';
 import type { ClientRequest } from './client-request.js';
+import type { ResumedMeta, SnapshotMeta } from '../protocol/messages.js';
 
-/** What a `snapshot` message carries beside the events. */
-export interface SnapshotMeta {
-  /** The newest seq the snapshot reflects; the next event is `seq + 1`. */
-  seq: number;
-  epoch: string;
-  /**
-   * `true` when the client asked to resume and could not be served exactly
-   * (another epoch, or older than the kept history), or asked to re-hydrate:
-   * replace the state, events were missed.
-   */
-  reset: boolean;
-  /** The types this client receives, or `null` for all. */
-  types: string[] | null;
-}
-
-/** What a `resumed` message carries: the replay of what was missed follows. */
-export interface ResumedMeta {
-  epoch: string;
-  /** The replay covers `fromSeq..toSeq`, then the live stream continues. */
-  fromSeq: number;
-  toSeq: number;
-  /** Events in the replay (after the type filter). */
-  replayed: number;
-}
+export type { ResumedMeta, SnapshotMeta };
 
 /** How one transport (Socket.IO, SSE) encodes and writes a session's messages. */
 export interface SessionTransport<F> {

@@ -1,0 +1,15 @@
+/** The defaults of the activity monitor's settings, shared by the module and the worker. */
+export const ACTIVITY_DEFAULTS = {
+  /** Time between two polls of host activity, in ms. */
+  pollIntervalMs: 2000,
+  /** How long a new dominant application must hold before a transition fires, in ms. */
+  transitionThresholdMs: 6000,
+} as const;
+
+/** Settings of the activity worker the module starts by default. */
+export interface ActivityWorkerSettings {
+  /** Time between two polls of host activity, in ms. @default 2000 */
+  pollIntervalMs?: number;
+  /** How long a new dominant application must hold before a transition fires, in ms. @default 6000 */
+  transitionThresholdMs?: number;
+}

@@ -1,0 +1,265 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import {
+  LivebusCore,
+  type EventBusStats,
+  type ResumePlan,
+  type SubscribeOptions,
+} from '../core/livebus-core.js';
+import type {
+  AnyEventMap,
+  EventMap,
+  EventOf,
+  EventType,
+} from '../protocol/event-map.js';
+import type { SnapshotState } from '../core/bus-message.js';
+import type { EncodedEvent } from '../core/event-codec.js';
+import type { Subscription } from '../core/subscription.js';
+import type {
+  EventTransport,
+  PublishReceipt,
+  TransportState,
+} from '../transports/event-transport.js';
+import { createTransport } from '../transports/create-transport.js';
+import {
+  RESOLVED_OPTIONS,
+  type ResolvedEventBusOptions,
+} from './event-bus-options.js';
+import { BusNotReadyError } from '../core/errors.js';
+
+/** The core's counters, and the publishes refused before the module was ready. */
+export interface EventBusServiceStats extends EventBusStats {
+  /** Events refused with `BusNotReadyError` (published before `onModuleInit`). */
+  refusedNotReady: number;
+}
+
+/**
+ * The injectable event bus. Inject it anywhere to publish, subscribe, or read
+ * the snapshot; give it your event map for typed events:
+ * `constructor(private readonly bus: EventBusService<AppEvents>) {}`.
+ *
+ * It is ready once the module has initialised (`onModuleInit`) and closes in
+ * `beforeApplicationShutdown`, after the monitor worker stopped and before
+ * Nest closes the Socket.IO server.
+ */
+@Injectable()
+export class EventBusService<M extends EventMap<M> = AnyEventMap>
+  implements OnModuleInit, BeforeApplicationShutdown
+{
+  private readonly bus: LivebusCore<M>;
+  private readonly transport: EventTransport;
+  private ready = false;
+  private refusedNotReady = 0;
+  private readonly readyWaiters = new Set<() => void>();
+
+  constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions) {
+    const logger = new Logger('EventBus');
+    this.bus = new LivebusCore<M>(options.core, Date.now, (error) =>
+      logger.error(
+        `a subscription listener threw (delivery to the others went on): ${(error as Error)?.message ?? String(error)}`,
+        (error as Error)?.stack,
+      ),
+    );
+    this.transport = createTransport(
+      options.transport,
+      this.bus.options,
+      (state, reason) => {
+        if (state === 'degraded') {
+          logger.warn(
+            `Redis unreachable (${reason}); publishing fails until it is back, reading resumes by itself`,
+          );
+        } else if (state === 'ready') {
+          logger.log(
+            'Redis reachable again; reading the stream where it left off',
+          );
+        }
+      },
+    );
+  }
+
+  /** Connects the transport (Redis: fails the start-up with a clear error if unreachable). */
+  async onModuleInit(): Promise<void> {
+    await this.transport.start(this.bus as unknown as LivebusCore);
+    this.ready = true;
+    for (const wake of this.readyWaiters) wake();
+    this.readyWaiters.clear();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.bus.close();
+    await this.transport.stop();
+  }
+
+  /** Identifies this numbering of events; changes when the bus restarts. */
+  get epoch(): string {
+    return this.bus.epoch;
+  }
+
+  /** The sequence number of the newest event delivered here (0 before any). */
+  get lastSeq(): number {
+    return this.bus.lastSeq;
+  }
+
+  /** Whether anyone (a Socket.IO client, a provider) is subscribed right now. */
+  get hasSubscribers(): boolean {
+    return this.bus.hasSubscribers;
+  }
+
+  /** Whether the bus is closed (the application is shutting down). */
+  get isClosed(): boolean {
+    return this.bus.isClosed;
+  }
+
+  /** The options of the core bus, with defaults applied. */
+  get options(): LivebusCore<M>['options'] {
+    return this.bus.options;
+  }
+
+  /** Which transport carries events, and whether it is reachable. */
+  get transportState(): {
+    kind: EventTransport['kind'];
+    state: TransportState;
+  } {
+    return { kind: this.transport.kind, state: this.transport.state };
+  }
+
+  /**
+   * Resolves `true` once the bus is ready, or `false` if it is not within
+   * `timeoutMs` (like the seed's `wait_ready`).
+   */
+  whenReady(timeoutMs = 30_000): Promise<boolean> {
+    if (this.ready) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.readyWaiters.delete(wake);
+        resolve(false);
+      }, timeoutMs);
+      timer.unref();
+      this.readyWaiters.add(wake);
+    });
+  }
+
+  /**
+   * Validates, sequences and delivers one event; resolves with its `seq`.
+   * Asynchronous because a shared transport (Redis) only knows the `seq`
+   * once it has stored the event; in memory the event has reached every
+   * local subscriber before this returns, so calls without `await` keep
+   * their order (with Redis too: one connection keeps the order).
+   * @throws InvalidEventError (its `path` names the field) or EventTooLargeError, at once
+   * @throws BusClosedError after shutdown began
+   * @throws BusNotReadyError before the module has initialised
+   * @throws TransportUnavailableError (rejected) when Redis cannot take it
+   */
+  publish<E extends EventOf<M>>(event: E): Promise<PublishReceipt> {
+    this.assertReady();
+    return this.transport.append([this.bus.accept(event)]);
+  }
+
+  /**
+   * Publishes several events in order, all or nothing: a bad one throws
+   * with its index in `path` (`events[2].type`) and none is published.
+   * Resolves with the first event's `seq`; the others follow it.
+   */
+  publishAll(events: readonly unknown[]): Promise<PublishReceipt> {
+    this.assertReady();
+    return this.transport.append(this.bus.acceptAll(events));
+  }
+
+  private assertReady(): void {
+    if (this.ready) return;
+    this.refusedNotReady += 1;
+    throw new BusNotReadyError();
+  }
+
+  /**
+   * @internal Publishes what a worker posted: plain events (validated here)
+   * or events the worker helper encoded (checked here). Bad ones are
+   * returned as errors and skipped; the rest go in one append.
+   */
+  publishFromWorker(
+    events: readonly unknown[],
+    preEncoded: boolean,
+  ): {
+    accepted: number;
+    refused: Error[];
+    appended: Promise<PublishReceipt> | null;
+  } {
+    const accepted: EncodedEvent[] = [];
+    const refused: Error[] = [];
+    for (const event of events) {
+      try {
+        accepted.push(
+          preEncoded ? this.bus.acceptEncoded(event) : this.bus.accept(event),
+        );
+      } catch (error) {
+        refused.push(error as Error);
+      }
+    }
+    return {
+      accepted: accepted.length,
+      refused,
+      appended: accepted.length > 0 ? this.transport.append(accepted) : null,
+    };
+  }
+
+  /**
+   * Opens a bounded subscription to every event published from now on.
+   * Iterate it with `for await`; end it with `close()` or `await using`.
+   */
+  subscribe<K extends EventType<M> = EventType<M>>(
+    options?: SubscribeOptions<M, K>,
+  ): Subscription<M[K]> {
+    return this.bus.subscribe<K>(options);
+  }
+
+  /**
+   * What a client that last saw `lastSeq` in `epoch` missed: a replay, or a
+   * reset when that cannot be known exactly. Call it in the same synchronous
+   * step as `subscribe`.
+   */
+  resume<K extends EventType<M> = EventType<M>>(
+    epoch: string,
+    lastSeq: number,
+    types?: ReadonlySet<string> | null,
+  ): ResumePlan<M[K]> {
+    return this.bus.resume<K>(epoch, lastSeq, types);
+  }
+
+  /**
+   * Resolves `true` once the event numbered `seq` has reached this node, or
+   * `false` after `timeoutMs`. With Redis, a node's stream reader may trail
+   * the node that published by a few events.
+   */
+  whenSeq(seq: number, timeoutMs: number): Promise<boolean> {
+    return this.bus.whenSeq(seq, timeoutMs);
+  }
+
+  /** A deep copy of the latest event of each type. */
+  snapshot(): Partial<M> {
+    return this.bus.snapshot();
+  }
+
+  /** The snapshot with the `seq` and `epoch` it reflects. */
+  snapshotState(types?: ReadonlySet<string> | null): SnapshotState<M> {
+    return this.bus.snapshotState(types);
+  }
+
+  /** The snapshot as JSON text (no decode/encode round trip). */
+  snapshotJson(types?: ReadonlySet<string> | null): string {
+    return this.bus.snapshotJson(types);
+  }
+
+  /** Counters since start: published, rejected, dropped, subscribers. */
+  stats(): EventBusServiceStats {
+    return { ...this.bus.stats(), refusedNotReady: this.refusedNotReady };
+  }
+}

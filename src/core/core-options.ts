@@ -1,0 +1,81 @@
+import { assertPositive } from './assert-option.js';
+import type { OverflowPolicy } from './subscription.js';
+
+/** Options of the framework-free {@link LivebusCore}. */
+export interface LivebusCoreOptions {
+  /** Slots in each subscriber's queue. @default 256 */
+  queueCapacity?: number;
+  /** What a full subscriber queue does. @default 'drop-oldest' */
+  overflow?: OverflowPolicy;
+  /** Largest accepted event, as UTF-8 JSON bytes. @default 65536 */
+  maxEventBytes?: number;
+  /** Most event types the snapshot keeps (least recently updated goes first). @default 1000 */
+  snapshotMaxTypes?: number;
+  /** Types the snapshot never keeps: one-off triggers. @default [] */
+  transientTypes?: readonly string[];
+  /** Most events kept for resuming clients; 0 keeps none. @default 10000 */
+  historyMaxEvents?: number;
+  /** Oldest event kept for resuming clients, in ms. @default 300000 (5 min) */
+  historyMaxAgeMs?: number;
+  /** Most event JSON kept for resuming clients, in bytes (counted as characters). @default 33554432 (32 MiB) */
+  historyMaxBytes?: number;
+}
+
+/** Resolved core options: every field present. */
+export type ResolvedCoreOptions = Required<LivebusCoreOptions>;
+
+/** The defaults of {@link LivebusCoreOptions}. */
+export const CORE_DEFAULTS: ResolvedCoreOptions = {
+  queueCapacity: 256,
+  overflow: 'drop-oldest',
+  maxEventBytes: 64 * 1024,
+  snapshotMaxTypes: 1000,
+  transientTypes: [],
+  historyMaxEvents: 10_000,
+  historyMaxAgeMs: 5 * 60_000,
+  historyMaxBytes: 32 * 1024 * 1024,
+};
+
+export function resolveCoreOptions(
+  options: LivebusCoreOptions,
+): ResolvedCoreOptions {
+  // Only the core's own keys: the module passes all its options, and a
+  // transport URL (with its password) has no business here.
+  const resolved = { ...CORE_DEFAULTS };
+  for (const key of Object.keys(
+    CORE_DEFAULTS,
+  ) as (keyof ResolvedCoreOptions)[]) {
+    if (options[key] !== undefined)
+      Object.assign(resolved, { [key]: options[key] });
+  }
+  if (
+    !Array.isArray(resolved.transientTypes) ||
+    resolved.transientTypes.some((type) => typeof type !== 'string')
+  ) {
+    throw new TypeError(
+      `transientTypes must be an array of type names, got ${JSON.stringify(resolved.transientTypes)}`,
+    );
+  }
+  assertPositive('queueCapacity', resolved.queueCapacity);
+  assertPositive('maxEventBytes', resolved.maxEventBytes);
+  assertPositive('snapshotMaxTypes', resolved.snapshotMaxTypes);
+  if (
+    !Number.isInteger(resolved.historyMaxEvents) ||
+    resolved.historyMaxEvents < 0
+  ) {
+    throw new TypeError(
+      `historyMaxEvents must be a non-negative integer, got ${String(resolved.historyMaxEvents)}`,
+    );
+  }
+  assertPositive('historyMaxAgeMs', resolved.historyMaxAgeMs);
+  assertPositive('historyMaxBytes', resolved.historyMaxBytes);
+  if (
+    resolved.overflow !== 'drop-oldest' &&
+    resolved.overflow !== 'disconnect'
+  ) {
+    throw new TypeError(
+      `overflow must be 'drop-oldest' or 'disconnect', got ${String(resolved.overflow)}`,
+    );
+  }
+  return resolved;
+}

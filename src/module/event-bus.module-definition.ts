@@ -1,0 +1,52 @@
+import { ConfigurableModuleBuilder } from '@nestjs/common';
+import type {
+  EventBusModuleExtras,
+  EventBusModuleOptions,
+} from './event-bus-options.interface.js';
+import {
+  DEFAULT_INGEST_PATH,
+  DEFAULT_SNAPSHOT_PATH,
+  DEFAULT_SSE_PATH,
+  EVENT_BUS_OPTIONS,
+} from './event-bus.constants.js';
+import { createIngestController } from '../features/ingest/events.controller.js';
+import { createSnapshotController } from '../features/snapshot/snapshot.controller.js';
+import { createEventStreamController } from '../features/sse/event-stream.controller.js';
+
+export const {
+  ConfigurableModuleClass: ConfigurableEventBusModule,
+  OPTIONS_TYPE: EVENT_BUS_OPTIONS_TYPE,
+  ASYNC_OPTIONS_TYPE: EVENT_BUS_ASYNC_OPTIONS_TYPE,
+} = new ConfigurableModuleBuilder<EventBusModuleOptions>({
+  moduleName: 'EventBus',
+  optionsInjectionToken: EVENT_BUS_OPTIONS,
+})
+  .setClassMethodName('forRoot')
+  .setFactoryMethodName('createEventBusOptions')
+  .setExtras<EventBusModuleExtras>(
+    {
+      isGlobal: true,
+      snapshotPath: DEFAULT_SNAPSHOT_PATH,
+      ingestPath: DEFAULT_INGEST_PATH,
+      ssePath: DEFAULT_SSE_PATH,
+    },
+    (definition, extras) => ({
+      ...definition,
+      global: extras.isGlobal,
+      controllers: [
+        createSnapshotController(extras.snapshotPath ?? DEFAULT_SNAPSHOT_PATH),
+        ...(extras.ssePath === false
+          ? []
+          : [createEventStreamController(extras.ssePath ?? DEFAULT_SSE_PATH)]),
+        ...(extras.ingestPath === false
+          ? []
+          : [createIngestController(extras.ingestPath ?? DEFAULT_INGEST_PATH)]),
+      ],
+    }),
+  )
+  .build();
+
+/** The token under which the module's options are provided. */
+export function getEventBusOptionsToken(): string | symbol {
+  return EVENT_BUS_OPTIONS;
+}

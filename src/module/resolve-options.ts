@@ -1,0 +1,119 @@
+import { ACTIVITY_DEFAULTS } from '../activity/activity-defaults.js';
+import { assertPositive } from '../core/assert-option.js';
+import { resolveCoreOptions } from '../core/core-options.js';
+import type {
+  ResolvedEventBusOptions,
+  ResolvedWorkerOptions,
+} from '../bus/event-bus-options.js';
+import { DEFAULT_NAMESPACE } from '../protocol/messages.js';
+import { WORKER_DEFAULTS } from '../protocol/worker-messages.js';
+import type {
+  ActivityWorkerSettings,
+  EventBusModuleOptions,
+  MonitorWorkerOptions,
+} from './event-bus-options.interface.js';
+
+/** The module's own defaults (the core's are `CORE_DEFAULTS`). */
+export const MODULE_DEFAULTS = {
+  namespace: DEFAULT_NAMESPACE,
+  /** Express's own JSON limit (100 kB), so the two agree. */
+  maxRequestBytes: 100 * 1024,
+  shutdownGraceMs: 2000,
+  sseKeepAliveMs: 15_000,
+} as const;
+
+/**
+ * Checks every option of the module and applies every default, once, when
+ * the module is created: a bad option throws a TypeError that names it (and
+ * never prints a secret such as a Redis password).
+ */
+export function resolveEventBusOptions(
+  options: EventBusModuleOptions = {},
+): ResolvedEventBusOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('EventBusModule options must be an object');
+  }
+  const { namespace = MODULE_DEFAULTS.namespace } = options;
+  if (typeof namespace !== 'string' || !/^\/[\w\-/]*$/.test(namespace)) {
+    throw new TypeError(
+      `namespace must be a Socket.IO namespace starting with '/' (letters, digits, _ - /), got ${typeof namespace === 'string' ? JSON.stringify(namespace.slice(0, 40)) : typeof namespace}`,
+    );
+  }
+  assertPositive('maxRequestBytes', options.maxRequestBytes);
+  assertPositive('sseKeepAliveMs', options.sseKeepAliveMs);
+  const shutdownGraceMs =
+    options.shutdownGraceMs ?? MODULE_DEFAULTS.shutdownGraceMs;
+  if (!(Number.isFinite(shutdownGraceMs) && shutdownGraceMs >= 0)) {
+    throw new TypeError(
+      `shutdownGraceMs must be a number of ms, 0 or more, got ${String(shutdownGraceMs)}`,
+    );
+  }
+  return {
+    core: resolveCoreOptions(options),
+    transport: options.transport ?? 'memory',
+    namespace,
+    maxRequestBytes: options.maxRequestBytes ?? MODULE_DEFAULTS.maxRequestBytes,
+    shutdownGraceMs,
+    sseKeepAliveMs: options.sseKeepAliveMs ?? MODULE_DEFAULTS.sseKeepAliveMs,
+    worker: resolveWorker(options.worker),
+  };
+}
+
+function resolveWorker(
+  worker: EventBusModuleOptions['worker'],
+): ResolvedWorkerOptions | null {
+  if (worker === false) return null;
+  if (worker !== undefined && (typeof worker !== 'object' || worker === null)) {
+    throw new TypeError(
+      'worker must be false, activity settings, or { script, ... }',
+    );
+  }
+  if (worker && 'script' in worker) return resolveCustomWorker(worker);
+  const settings: ActivityWorkerSettings = worker ?? {};
+  assertPositive('worker.pollIntervalMs', settings.pollIntervalMs, 'number');
+  assertPositive(
+    'worker.transitionThresholdMs',
+    settings.transitionThresholdMs,
+    'number',
+  );
+  return {
+    ...WORKER_DEFAULTS,
+    script: null,
+    workerData: {
+      pollIntervalMs:
+        settings.pollIntervalMs ?? ACTIVITY_DEFAULTS.pollIntervalMs,
+      transitionThresholdMs:
+        settings.transitionThresholdMs ??
+        ACTIVITY_DEFAULTS.transitionThresholdMs,
+    },
+  };
+}
+
+function resolveCustomWorker(
+  worker: MonitorWorkerOptions,
+): ResolvedWorkerOptions {
+  const { script } = worker;
+  if (!(script instanceof URL) && (typeof script !== 'string' || !script)) {
+    throw new TypeError(
+      'worker.script must be an absolute path or a file: URL of a JavaScript module',
+    );
+  }
+  assertPositive('worker.restartDelayMs', worker.restartDelayMs, 'number');
+  assertPositive(
+    'worker.maxRestartDelayMs',
+    worker.maxRestartDelayMs,
+    'number',
+  );
+  assertPositive('worker.stopTimeoutMs', worker.stopTimeoutMs, 'number');
+  assertPositive('worker.maxPendingEvents', worker.maxPendingEvents);
+  return {
+    script,
+    workerData: worker.workerData,
+    restartDelayMs: worker.restartDelayMs ?? WORKER_DEFAULTS.restartDelayMs,
+    maxRestartDelayMs:
+      worker.maxRestartDelayMs ?? WORKER_DEFAULTS.maxRestartDelayMs,
+    stopTimeoutMs: worker.stopTimeoutMs ?? WORKER_DEFAULTS.stopTimeoutMs,
+    maxPendingEvents:
+      worker.maxPendingEvents ?? WORKER_DEFAULTS.maxPendingEvents,
+  };
+}
