@@ -1,11 +1,28 @@
 import { RESERVED_EVENT_TYPES } from './messages.js';
 
 /** The longest accepted event type, in characters. */
-export const MAX_TYPE_LENGTH = 200;
+export const MAX_TYPE_LENGTH = 100;
+
+/**
+ * An event type is a name, not text: a letter, then letters, digits and
+ * `_ . : / -`. No control character, quote or space can reach a wire
+ * (an SSE `event:` line, a Socket.IO packet, a Redis field, a log line).
+ */
+export const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:/-]*$/;
+
+/** Types starting with this belong to the bus's own messages. */
+export const RESERVED_TYPE_PREFIX = 'livebus:';
+
+// `constructor`, `toString`, `hasOwnProperty`...: a type named after one
+// would be found on every plain object a client keys by type.
+const OBJECT_MEMBERS: ReadonlySet<string> = new Set(
+  Object.getOwnPropertyNames(Object.prototype),
+);
 
 /**
  * Why `type` cannot name an event, or `null` when it can. One rule for
- * every entry point (publish, ingest, worker, Redis, handshake filters).
+ * every entry point: publish, ingest, worker, Redis reader, handshake and
+ * `subscribe` filters.
  */
 export function eventTypeProblem(type: unknown): string | null {
   if (typeof type !== 'string' || type.length === 0) {
@@ -14,10 +31,21 @@ export function eventTypeProblem(type: unknown): string | null {
   if (type.length > MAX_TYPE_LENGTH) {
     return `must be at most ${MAX_TYPE_LENGTH} characters, got ${type.length}`;
   }
-  if (RESERVED_EVENT_TYPES.has(type)) {
+  if (!EVENT_TYPE_PATTERN.test(type)) {
+    return `${quotePrefix(type)} is not a type name: use a letter, then letters, digits and _ . : / -`;
+  }
+  if (RESERVED_EVENT_TYPES.has(type) || type.startsWith(RESERVED_TYPE_PREFIX)) {
     return `"${type}" is reserved (by Socket.IO or the bus's control messages); choose another type`;
   }
+  if (OBJECT_MEMBERS.has(type)) {
+    return `"${type}" is the name of an Object.prototype member, which clients keying state by type would trip over; choose another type`;
+  }
   return null;
+}
+
+/** Whether `type` may name an event. */
+export function isEventType(type: unknown): type is string {
+  return eventTypeProblem(type) === null;
 }
 
 /** A short description of a refused value, quoting at most a prefix of it. */

@@ -30,7 +30,6 @@ export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set([
   SNAPSHOT_MESSAGE,
   GAP_MESSAGE,
   RESUMED_MESSAGE,
-  'livebus:close',
 ]);
 
 /** What a `snapshot` message carries beside the events. */
