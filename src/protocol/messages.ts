@@ -82,6 +82,30 @@ export interface Gap {
   readonly conflated?: Readonly<Record<string, number>>;
 }
 
+/**
+ * Whether every event a gap counts as `missed` was conflated (the per-type
+ * counts add up): then no type's latest event was lost and applying what
+ * follows gives the server's state. A malformed gap counts as a loss.
+ */
+export function gapOnlyConflated(gap: Gap): boolean {
+  if (typeof gap !== 'object' || gap === null) return false;
+  const { missed, conflated } = gap;
+  if (
+    typeof conflated !== 'object' ||
+    conflated === null ||
+    Array.isArray(conflated)
+  ) {
+    return false;
+  }
+  let sum = 0;
+  // Own entries only: the keys are event types, `__proto__` included.
+  for (const count of Object.values(conflated)) {
+    if (!Number.isSafeInteger(count) || count < 1) return false;
+    sum += count;
+  }
+  return Number.isSafeInteger(missed) && missed > 0 && sum === missed;
+}
+
 /** Metadata beside each event (its second argument on Socket.IO). */
 export interface EventMeta {
   readonly seq: number;
