@@ -86,7 +86,7 @@ export class Subscription<E extends BusEvent = BusEvent>
     return this.queue.length;
   }
 
-  /** Events this subscription lost to a full queue, in total. */
+  /** Events this subscription lost to a full queue, in total (conflated ones included). */
   get dropped(): number {
     return this._dropped;
   }
