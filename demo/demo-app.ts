@@ -16,6 +16,7 @@ export function demoModule(options: EventBusModuleOptions = {}): Type {
   @Module({
     imports: [
       EventBusModule.forRoot({
+        overflow: 'conflate', // a slow page skips to the latest of each type
         worker: {
           pollIntervalMs: Number(process.env.POLL_INTERVAL_MS ?? 2000),
         },

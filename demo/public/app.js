@@ -2,6 +2,7 @@
 // (hydrate, resume after reconnects, re-hydrate after gaps and resets); this
 // file only draws it.
 import { LivebusClient } from '/livebus/client/index.js';
+import { gapOnlyConflated } from '/livebus/protocol/messages.js';
 
 const $ = (id) => document.getElementById(id);
 $('curl').textContent =
@@ -107,7 +108,9 @@ client.onConnection((state) => {
 client.onGap((gap) => {
   $('gaps').textContent = String(client.gapCount);
   notice(
-    `missed ${gap.missed} events (seq ${gap.fromSeq}–${gap.toSeq}); re-hydrated`,
+    gapOnlyConflated(gap)
+      ? `skipped ${gap.missed} older events (seq ${gap.fromSeq}–${gap.toSeq}); the latest of each type follows`
+      : `missed ${gap.missed} events (seq ${gap.fromSeq}–${gap.toSeq}); re-hydrating`,
   );
 });
 let resets = 0;

@@ -7,6 +7,7 @@ export {
   type LivebusClientOptions,
   type ResetReason,
 } from './livebus-client.js';
+export { gapOnlyConflated } from '../protocol/messages.js';
 export type {
   AnyEventMap,
   EventMap,

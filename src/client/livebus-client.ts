@@ -3,7 +3,9 @@
  * 'nestjs-livebus/client'`. It wraps `socket.io-client` and keeps `state`
  * (the latest event of each type) exactly in step with the server: it
  * hydrates from the `snapshot` message, applies every event once, resumes
- * with its last seq after a reconnect, and re-hydrates after a gap or reset.
+ * with its last seq after a reconnect, and re-hydrates after a reset or a
+ * gap that may have lost the latest event of a type (a gap in which the
+ * server only conflated, overflow policy `'conflate'`, needs no round trip).
  *
  * Imports nothing from Node or Nest, so it runs in browsers as is.
  */
@@ -21,6 +23,7 @@ import type {
 import {
   DEFAULT_NAMESPACE,
   GAP_MESSAGE,
+  gapOnlyConflated,
   RESUMED_MESSAGE,
   SNAPSHOT_MESSAGE,
   SUBSCRIBE_MESSAGE,
@@ -36,7 +39,7 @@ export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
 
 export type { EventMeta };
 
-/** Events the client lost to a full server queue. */
+/** Events the client lost to a full server queue (or conflated: see `Gap`). */
 export type GapNotice = Gap;
 
 /**
@@ -147,8 +150,10 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     this.socket.on(GAP_MESSAGE, (gap: GapNotice) => {
       this.gaps++;
       for (const listener of this.listeners.gap) listener(gap);
-      // What was missed may have been the latest of some type: re-hydrate.
-      this.resync('gap');
+      // Unless only conflated (the latest of each type follows), what was
+      // missed may have been the latest of some type: re-hydrate. A pending
+      // snapshot is taken after this gap's drops: it covers them too.
+      if (!gapOnlyConflated(gap) && !this.pendingReset) this.resync('gap');
     });
     this.socket.onAny((name: string, event: unknown, meta: EventMeta) => {
       if (

@@ -1,11 +1,17 @@
 import { assertPositive } from './assert-option.js';
-import type { OverflowPolicy } from './subscription.js';
+import { describeValue } from '../protocol/event-types.js';
+import { OVERFLOW_POLICIES, type OverflowPolicy } from './subscription.js';
 
 /** Options of the framework-free {@link LivebusCore}. */
 export interface LivebusCoreOptions {
   /** Slots in each subscriber's queue. @default 256 */
   queueCapacity?: number;
-  /** What a full subscriber queue does. @default 'drop-oldest' */
+  /**
+   * What a full subscriber queue does: `'drop-oldest'` drops its oldest
+   * event, `'conflate'` keeps the latest event of each type (a slow client
+   * still ends with the latest state), `'disconnect'` closes it.
+   * @default 'drop-oldest'
+   */
   overflow?: OverflowPolicy;
   /** Largest accepted event, as UTF-8 JSON bytes. @default 65536 */
   maxEventBytes?: number;
@@ -69,12 +75,9 @@ export function resolveCoreOptions(
   }
   assertPositive('historyMaxAgeMs', resolved.historyMaxAgeMs);
   assertPositive('historyMaxBytes', resolved.historyMaxBytes);
-  if (
-    resolved.overflow !== 'drop-oldest' &&
-    resolved.overflow !== 'disconnect'
-  ) {
+  if (!OVERFLOW_POLICIES.includes(resolved.overflow)) {
     throw new TypeError(
-      `overflow must be 'drop-oldest' or 'disconnect', got ${String(resolved.overflow)}`,
+      `overflow must be 'drop-oldest', 'conflate' or 'disconnect', got ${describeValue(resolved.overflow)}`,
     );
   }
   return resolved;

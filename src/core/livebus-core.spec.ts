@@ -298,7 +298,7 @@ describe('LivebusCore (the seed bus semantics)', () => {
     it('refuses bad options with a TypeError', () => {
       expect(() => new LivebusCore({ queueCapacity: 0 })).toThrow(TypeError);
       expect(() => new LivebusCore({ overflow: 'evict' as never })).toThrow(
-        "overflow must be 'drop-oldest' or 'disconnect'",
+        "overflow must be 'drop-oldest', 'conflate' or 'disconnect', got string \"evict\"",
       );
     });
   });

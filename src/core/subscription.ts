@@ -1,4 +1,6 @@
 import { BoundedQueue } from './bounded-queue.js';
+import { ConflatingQueue } from './conflating-queue.js';
+import { GapTracker } from './gap-tracker.js';
 import type { Envelope } from './envelope.js';
 import type { BusMessage } from './bus-message.js';
 import type { BusEvent } from '../protocol/event-map.js';
@@ -8,10 +10,20 @@ export type { Gap };
 
 /**
  * What a full queue does with a new event: `'drop-oldest'` evicts the oldest
- * queued event and keeps the subscriber (the default); `'disconnect'` closes
- * the subscription, for consumers that would rather resync than skip.
+ * queued event and keeps the subscriber (the default); `'conflate'` keeps the
+ * latest queued event of each type and drops the older ones of the same
+ * types (see {@link ConflatingQueue}), so a slow consumer still ends with
+ * the latest state; `'disconnect'` closes the subscription, for consumers
+ * that would rather resync than skip.
  */
-export type OverflowPolicy = 'drop-oldest' | 'disconnect';
+export type OverflowPolicy = 'drop-oldest' | 'conflate' | 'disconnect';
+
+/** The policies {@link OverflowPolicy} names, for validation. */
+export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = [
+  'drop-oldest',
+  'conflate',
+  'disconnect',
+];
 
 /** Why a subscription ended. */
 export type CloseReason = 'closed' | 'overflow' | 'bus-closed';
@@ -42,8 +54,9 @@ export interface SubscriptionOwner {
 export class Subscription<E extends BusEvent = BusEvent>
   implements AsyncIterableIterator<BusMessage<E>>, AsyncDisposable
 {
-  private readonly queue: BoundedQueue<Envelope<E>>;
-  private gap: { missed: number; fromSeq: number; toSeq: number } | null = null;
+  private readonly queue:
+    BoundedQueue<Envelope<E>> | ConflatingQueue<Envelope<E>>;
+  private readonly gap: GapTracker;
   private waiters: ((result: IteratorResult<BusMessage<E>>) => void)[] = [];
   private failWaiters: ((error: Error) => void)[] = [];
   private readableListener: (() => void) | undefined;
@@ -59,7 +72,13 @@ export class Subscription<E extends BusEvent = BusEvent>
     readonly overflow: OverflowPolicy,
     private typeFilter: ReadonlySet<string> | null,
   ) {
-    this.queue = new BoundedQueue(capacity);
+    this.gap = new GapTracker(overflow === 'conflate', capacity);
+    this.queue =
+      overflow === 'conflate'
+        ? new ConflatingQueue(capacity, (message, kind) =>
+            this.recordDrop(message, kind === 'conflated'),
+          )
+        : new BoundedQueue(capacity);
   }
 
   /** Events waiting in the queue. */
@@ -67,7 +86,7 @@ export class Subscription<E extends BusEvent = BusEvent>
     return this.queue.length;
   }
 
-  /** Events this subscription lost to a full queue, in total. */
+  /** Events this subscription lost to a full queue, in total (conflated ones included). */
   get dropped(): number {
     return this._dropped;
   }
@@ -106,19 +125,10 @@ export class Subscription<E extends BusEvent = BusEvent>
       this.finish('overflow');
       return;
     }
+    const wasEmpty = this.queue.length === 0;
     const evicted = this.queue.push(message);
-    if (evicted) {
-      this._dropped++;
-      this.owner.onDrop(1);
-      if (this.gap) {
-        this.gap.missed++;
-        this.gap.toSeq = evicted.seq;
-      } else {
-        this.gap = { missed: 1, fromSeq: evicted.seq, toSeq: evicted.seq };
-      }
-    } else if (this.queue.length === 1) {
-      this.call(this.readableListener);
-    }
+    if (evicted) this.recordDrop(evicted, false);
+    else if (wasEmpty) this.call(this.readableListener);
   }
 
   /**
@@ -129,11 +139,17 @@ export class Subscription<E extends BusEvent = BusEvent>
     return this.queue.take(max);
   }
 
-  /** Returns and clears what was dropped since the last call, or `null`. */
+  /**
+   * Returns and clears what was dropped since the last call, or `null`.
+   * With the `'conflate'` policy the gap also says, per type, how many of
+   * its `missed` events were conflated (a later event of that type was
+   * queued in their place): when those counts add up to `missed`, the
+   * latest event of every type is still to come and nothing needs
+   * re-hydrating. It names at most `capacity` types; any further ones count
+   * in `missed` only (so the counts fall short: re-hydrate).
+   */
   takeGap(): Gap | null {
-    const gap = this.gap;
-    this.gap = null;
-    return gap;
+    return this.gap.take();
   }
 
   /**
@@ -157,7 +173,7 @@ export class Subscription<E extends BusEvent = BusEvent>
   reset(): void {
     if (this._closeReason !== null) return;
     this.queue.clear();
-    this.gap = null;
+    this.gap.clear();
     this.call(this.resetListener);
   }
 
@@ -167,13 +183,7 @@ export class Subscription<E extends BusEvent = BusEvent>
    */
   noteMissed(fromSeq: number, toSeq: number): void {
     if (this._closeReason !== null) return;
-    const missed = toSeq - fromSeq + 1;
-    if (this.gap) {
-      this.gap.missed += missed;
-      this.gap.toSeq = toSeq;
-    } else {
-      this.gap = { missed, fromSeq, toSeq };
-    }
+    this.gap.note(toSeq - fromSeq + 1, fromSeq, toSeq);
     if (this.queue.length === 0) this.call(this.readableListener);
   }
 
@@ -242,6 +252,15 @@ export class Subscription<E extends BusEvent = BusEvent>
     const listeners = this.closeListeners;
     this.closeListeners = [];
     for (const listener of listeners) this.call(() => listener(reason));
+  }
+
+  // One event lost to the full queue; `conflated` when a later event of its
+  // type is queued in its place.
+  private recordDrop(message: Envelope<E>, conflated: boolean): void {
+    this._dropped++;
+    this.owner.onDrop(1);
+    this.gap.note(1, message.seq, message.seq);
+    if (conflated) this.gap.noteConflated(message.type);
   }
 
   // Listeners are the subscriber's code, run inside the bus's delivery to

@@ -63,8 +63,46 @@ export interface Gap {
   readonly missed: number;
   /** `seq` of the first dropped event. */
   readonly fromSeq: number;
-  /** `seq` of the last dropped event. */
+  /**
+   * `seq` of the last dropped event. With `'conflate'` the dropped events
+   * need not be contiguous: kept events inside the range follow the notice.
+   */
   readonly toSeq: number;
+  /**
+   * Only with the `'conflate'` overflow policy (always there then): how many
+   * of the `missed` events of each type were conflated, i.e. replaced by a
+   * later event of that type that follows this notice. When the counts add
+   * up to `missed`, no type's latest event was lost: apply what follows and
+   * the state is the server's, no re-hydration needed. When they fall short,
+   * the difference was lost (the queue held too many types): re-hydrate.
+   * Keys are event types: read it with `Object.entries`, never by indexing
+   * with a type that may name an `Object.prototype` member.
+   */
+  readonly conflated?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Whether every event a gap counts as `missed` was conflated (the per-type
+ * counts add up): then no type's latest event was lost and applying what
+ * follows gives the server's state. A malformed gap counts as a loss.
+ */
+export function gapOnlyConflated(gap: Gap): boolean {
+  if (typeof gap !== 'object' || gap === null) return false;
+  const { missed, conflated } = gap;
+  if (
+    typeof conflated !== 'object' ||
+    conflated === null ||
+    Array.isArray(conflated)
+  ) {
+    return false;
+  }
+  let sum = 0;
+  // Own entries only: the keys are event types, `__proto__` included.
+  for (const count of Object.values(conflated)) {
+    if (!Number.isSafeInteger(count) || count < 1) return false;
+    sum += count;
+  }
+  return Number.isSafeInteger(missed) && missed > 0 && sum === missed;
 }
 
 /** Metadata beside each event (its second argument on Socket.IO). */
