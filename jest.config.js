@@ -1,6 +1,9 @@
 /**
- * Jest in native ESM mode (Nest 12 ships ESM only). ts-jest compiles with the
- * full TypeScript program so decorator metadata (used by Nest's DI) is emitted.
+ * Jest in native ESM mode (Nest 12 ships ESM only). tsconfig.json sets
+ * `isolatedModules`, so ts-jest transpiles each file on its own (decorator
+ * metadata for Nest's DI is still emitted) and does not type-check: the type
+ * check, `@ts-expect-error` lines included, is `npm run typecheck`, which
+ * `npm test` runs before Jest.
  * @type {import('jest').Config}
  */
 export default {

@@ -1,6 +1,7 @@
 // Typed events: one event map gives publish, subscribe and the client their
-// types. The @ts-expect-error lines are checked by `tsc` in `npm run lint`
-// (a line that compiles fails the check); the runtime part runs in Jest.
+// types. The @ts-expect-error lines are checked by `tsc` (`npm run typecheck`,
+// which `npm test` and `npm run lint` both run; a line that compiles fails the
+// check): ts-jest only transpiles. The runtime part runs in Jest.
 import { LivebusClient } from '../src/client/index.js';
 import { LivebusCore } from '../src/core/index.js';
 

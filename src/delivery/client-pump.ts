@@ -1,27 +1,11 @@
 import type { Envelope } from '../core/envelope.js';
 import type { BusMessage } from '../core/bus-message.js';
 import type { BusEvent } from '../protocol/event-map.js';
-import type { Gap, Subscription } from '../core/subscription.js';
-import type { ResumedMeta, SnapshotMeta } from './session.js';
+import type { Subscription } from '../core/subscription.js';
+import type { FrameEncoder, FrameSink } from './frames.js';
 
-/**
- * Where a pump writes one client's frames. `write` must call `onFlushed`
- * once the frames have left the process's buffers (the transport drained),
- * and never before.
- */
-export interface FrameSink<F> {
-  write(frames: readonly F[], onFlushed: () => void): void;
-}
-
-/** How a transport turns the bus's messages into its frames. */
-export interface FrameEncoder<F> {
-  /** Must be the same function for every client: the frame is cached on the envelope. */
-  readonly event: (message: Envelope) => F;
-  readonly gap: (gap: Gap) => F;
-  /** The `snapshot` message: `eventsJson` is the snapshot object as JSON text. */
-  readonly snapshot: (eventsJson: string, meta: SnapshotMeta) => F;
-  readonly resumed: (meta: ResumedMeta) => F;
-}
+// The gateway and the SSE controller import these two from here.
+export type { FrameEncoder, FrameSink };
 
 /**
  * Moves one client's frames to its socket, one batch at a time: the next

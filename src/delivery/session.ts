@@ -2,21 +2,12 @@ import { BusClosedError } from '../core/errors.js';
 import type { AnyEventMap } from '../protocol/event-map.js';
 import type { Subscription } from '../core/subscription.js';
 import type { EventBusService } from '../bus/event-bus.service.js';
-import {
-  ClientPump,
-  type FrameEncoder,
-  type FrameSink,
-} from './client-pump.js';
+import { ClientPump } from './client-pump.js';
 import type { ClientRequest } from './client-request.js';
-import type { ResumedMeta, SnapshotMeta } from '../protocol/messages.js';
+import type { FrameEncoder, SessionTransport } from './frames.js';
 
-export type { ResumedMeta, SnapshotMeta };
-
-/** How one transport (Socket.IO, SSE) encodes and writes a session's messages. */
-export interface SessionTransport<F> {
-  readonly encoder: FrameEncoder<F>;
-  readonly sink: FrameSink<F>;
-}
+// The SSE controller imports it from here.
+export type { SessionTransport };
 
 type AnySubscription = Subscription<AnyEventMap[string]>;
 

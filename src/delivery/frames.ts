@@ -1,0 +1,35 @@
+import type { Envelope } from '../core/envelope.js';
+import type { Gap } from '../core/subscription.js';
+import type { ResumedMeta, SnapshotMeta } from '../protocol/messages.js';
+
+/**
+ * What a transport (Socket.IO, SSE) hands delivery for one client: how the
+ * bus's messages become its frames, and where those frames are written.
+ * `ClientPump` and `ClientSession` both read these types; they live here so
+ * neither has to import the other for them.
+ */
+
+/**
+ * Where a pump writes one client's frames. `write` must call `onFlushed`
+ * once the frames have left the process's buffers (the transport drained),
+ * and never before.
+ */
+export interface FrameSink<F> {
+  write(frames: readonly F[], onFlushed: () => void): void;
+}
+
+/** How a transport turns the bus's messages into its frames. */
+export interface FrameEncoder<F> {
+  /** Must be the same function for every client: the frame is cached on the envelope. */
+  readonly event: (message: Envelope) => F;
+  readonly gap: (gap: Gap) => F;
+  /** The `snapshot` message: `eventsJson` is the snapshot object as JSON text. */
+  readonly snapshot: (eventsJson: string, meta: SnapshotMeta) => F;
+  readonly resumed: (meta: ResumedMeta) => F;
+}
+
+/** How one transport (Socket.IO, SSE) encodes and writes a session's messages. */
+export interface SessionTransport<F> {
+  readonly encoder: FrameEncoder<F>;
+  readonly sink: FrameSink<F>;
+}
