@@ -144,7 +144,12 @@ describe('MonitorService supervision (fixture workers)', () => {
     });
     try {
       const socket = t.connect();
-      let last = 0;
+      // The worker may have started before the client connected: the
+      // snapshot (always first) says where the client's stream begins.
+      let last = Number.NaN;
+      socket.once('snapshot', (snapshot: { flood?: { n: number } }) => {
+        last = snapshot.flood?.n ?? 0;
+      });
       let outOfOrder = 0;
       let gaps = 0;
       socket.on('gap', () => gaps++);
