@@ -42,7 +42,7 @@ export class RedisTransport implements EventTransport {
   private streamReader: StreamReader | null = null;
   private append$: AppendCommand | null = null;
   private _state: TransportState = 'starting';
-  private stopped = false;
+  private stopping: Promise<void> | null = null;
   private readonly keys: RedisKeys;
   private transient: ReadonlySet<string> = new Set();
   private maxLen = 1;
@@ -142,13 +142,21 @@ export class RedisTransport implements EventTransport {
   }
 
   async append(events: readonly EncodedEvent[]): Promise<PublishReceipt> {
+    if (this._state === 'starting' || this._state === 'stopped') {
+      // Before start, or after stop (whose connection may still look ready
+      // for a tick while it closes): nothing is sent.
+      throw new TransportUnavailableError(
+        `Redis did not take the event(s), nothing was published: the transport is ${this._state === 'stopped' ? 'stopped' : 'not started'}`,
+        { maybePublished: false },
+      );
+    }
     const args: (string | number)[] = [randomUUID(), this.maxLen];
     for (const { type, json } of events) {
       args.push(type, json, this.transient.has(type) ? '0' : '1');
     }
     // Not connected: ioredis refuses the command without sending it (no
     // offline queue), so nothing can have been published.
-    const sent = this.writer?.status === 'ready' && this.append$ !== null;
+    const sent = this.writer?.status === 'ready';
     try {
       if (!sent) {
         throw new Error(
@@ -183,8 +191,13 @@ export class RedisTransport implements EventTransport {
     }
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
+  /** Stops reading and disconnects; a second call waits for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= this.disconnect();
+    return this.stopping;
+  }
+
+  private async disconnect(): Promise<void> {
     this.setState('stopped');
     if (this.streamReader) await this.streamReader.stop();
     else this.reader?.disconnect();
@@ -195,7 +208,7 @@ export class RedisTransport implements EventTransport {
   }
 
   private connectionChanged(): void {
-    if (this.stopped || this._state === 'starting') return;
+    if (this._state === 'stopped' || this._state === 'starting') return;
     const up =
       this.writer?.status === 'ready' && this.reader?.status === 'ready';
     if (up) this.setState('ready');
