@@ -79,6 +79,7 @@ export class SharedLogTransport implements EventTransport {
   private _state: TransportState = 'starting';
   private sink: TransportSink | null = null;
   private pending: NodeJS.Immediate | null = null;
+  private held = false;
 
   constructor(private readonly log: SharedLog) {}
 
@@ -122,8 +123,20 @@ export class SharedLogTransport implements EventTransport {
     this.sink = null;
   }
 
+  /** Holds this node's reading back, as a busy node or a slow link would. */
+  hold(): void {
+    this.held = true;
+  }
+
+  /** Reads on from where it was held. */
+  release(): void {
+    this.held = false;
+    this.backendChanged();
+  }
+
   /** The log changed: read it on the next tick, as a remote reader would. */
   backendChanged(): void {
+    if (this.held) return;
     this.pending ??= setImmediate(() => {
       this.pending = null;
       this.read();
