@@ -1,7 +1,11 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describeTransportConformance } from '../src/testing/index.js';
 import { MemoryTransport } from '../src/transports/memory.transport.js';
 import { RedisTransport } from '../src/transports/redis/redis.transport.js';
+import { AuditedTransport } from './support/audited.transport.js';
 import { RedisServer } from './support/redis-server.js';
 import {
   SharedLog,
@@ -14,6 +18,23 @@ import {
 describeTransportConformance('memory', {
   shared: false,
   create: () => new MemoryTransport(),
+});
+
+describe("the README's example (an audited transport)", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'livebus-audit-'));
+  const file = join(dir, 'events.log');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  describeTransportConformance('audited', {
+    shared: false,
+    create: () => new AuditedTransport(file),
+  });
+
+  it('wrote every event it carried to its file', () => {
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(50);
+    for (const line of lines) expect(JSON.parse(line)).toHaveProperty('type');
+  });
 });
 
 let log = new SharedLog();
