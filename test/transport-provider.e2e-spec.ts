@@ -239,6 +239,21 @@ describe("the app's own transport", () => {
     ]);
   });
 
+  it('can be replaced in a test through getEventTransportToken()', async () => {
+    const replacement = new CountingTransport();
+    const moduleRef = await Test.createTestingModule({
+      imports: [EventBusModule.forRoot({ worker: false })],
+    })
+      .overrideProvider(getEventTransportToken())
+      .useValue(replacement)
+      .compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    opened.push(app);
+    await app.get(EventBusService).publish({ type: 'tick' });
+    expect(replacement.appended).toBe(1);
+  });
+
   it('refuses a factory whose result is not a transport, naming it', async () => {
     const compiling = Test.createTestingModule({
       imports: [
