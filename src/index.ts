@@ -35,9 +35,15 @@ export {
   TransportUnavailableError,
   type EventTransport,
   type PublishReceipt,
+  type TransportSink,
   type TransportState,
 } from './transports/event-transport.js';
-export type { TransportOption } from './transports/create-transport.js';
+export { getEventTransportToken } from './bus/event-transport.token.js';
+export type {
+  TransportClassProvider,
+  TransportFactoryProvider,
+  TransportOption,
+} from './bus/transport-option.js';
 export type { RedisTransportOptions } from './transports/redis/redis.transport.js';
 
 export {

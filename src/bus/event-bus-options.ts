@@ -1,5 +1,5 @@
 import type { ResolvedCoreOptions } from '../core/core-options.js';
-import type { TransportOption } from '../transports/create-transport.js';
+import type { TransportOption } from './transport-option.js';
 
 /**
  * @internal The token of the module's options once resolved (checked, every

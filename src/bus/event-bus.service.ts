@@ -25,11 +25,11 @@ import type {
   PublishReceipt,
   TransportState,
 } from '../transports/event-transport.js';
-import { createTransport } from '../transports/create-transport.js';
 import {
   RESOLVED_OPTIONS,
   type ResolvedEventBusOptions,
 } from './event-bus-options.js';
+import { EVENT_TRANSPORT } from './event-transport.token.js';
 import { BusNotReadyError } from '../core/errors.js';
 
 /** The core's counters, and the publishes refused before the module was ready. */
@@ -52,12 +52,14 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
   implements OnModuleInit, BeforeApplicationShutdown
 {
   private readonly bus: LivebusCore<M>;
-  private readonly transport: EventTransport;
   private ready = false;
   private refusedNotReady = 0;
   private readonly readyWaiters = new Set<() => void>();
 
-  constructor(@Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions) {
+  constructor(
+    @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
+    @Inject(EVENT_TRANSPORT) private readonly transport: EventTransport,
+  ) {
     const logger = new Logger('EventBus');
     this.bus = new LivebusCore<M>(options.core, Date.now, (error) =>
       logger.error(
@@ -65,26 +67,11 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
         (error as Error)?.stack,
       ),
     );
-    this.transport = createTransport(
-      options.transport,
-      this.bus.options,
-      (state, reason) => {
-        if (state === 'degraded') {
-          logger.warn(
-            `Redis unreachable (${reason}); publishing fails until it is back, reading resumes by itself`,
-          );
-        } else if (state === 'ready') {
-          logger.log(
-            'Redis reachable again; reading the stream where it left off',
-          );
-        }
-      },
-    );
   }
 
   /** Connects the transport (Redis: fails the start-up with a clear error if unreachable). */
   async onModuleInit(): Promise<void> {
-    await this.transport.start(this.bus as unknown as LivebusCore);
+    await this.transport.start(this.bus);
     this.ready = true;
     for (const wake of this.readyWaiters) wake();
     this.readyWaiters.clear();
@@ -120,12 +107,16 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
     return this.bus.options;
   }
 
-  /** Which transport carries events, and whether it is reachable. */
+  /**
+   * Whether the transport is reachable, and whether other nodes share its
+   * numbering (a client may then have seen a seq this node has not yet).
+   */
   get transportState(): {
-    kind: EventTransport['kind'];
-    state: TransportState;
+    readonly state: TransportState;
+    readonly sharedSequence: boolean;
   } {
-    return { kind: this.transport.kind, state: this.transport.state };
+    const { state, sharedSequence } = this.transport;
+    return { state, sharedSequence };
   }
 
   /**

@@ -15,7 +15,7 @@ export interface BusMessage<E extends BusEvent = BusEvent> {
 export interface SnapshotState<M extends EventMap<M> = AnyEventMap> {
   /** The `seq` of the newest event the snapshot reflects (0 before any). */
   readonly seq: number;
-  /** Changes whenever sequence numbering restarts (a new bus instance). */
+  /** Changes whenever sequence numbering restarts (a new bus, or a shared transport that lost its data). */
   readonly epoch: string;
   readonly events: Partial<{ [K in keyof M]: M[K] }>;
 }

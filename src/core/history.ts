@@ -35,12 +35,6 @@ export class History {
       options.maxEvents > 0 ? new BoundedQueue(options.maxEvents) : null;
   }
 
-  /** How many events are kept right now. */
-  get size(): number {
-    this.trim();
-    return this.ring?.length ?? 0;
-  }
-
   append(message: Envelope): void {
     if (!this.ring) return;
     const { seq, type, json, acceptedAt } = message;

@@ -5,72 +5,25 @@ import {
   type ResolvedCoreOptions,
 } from './core-options.js';
 import { Envelope } from './envelope.js';
-import { BusClosedError, InvalidEventError } from './errors.js';
-import {
-  encodeEvent,
-  verifyEncoded,
-  type EncodedEvent,
-} from './event-codec.js';
+import { BusClosedError } from './errors.js';
+import type { EncodedEvent } from './event-codec.js';
+import { EventIntake } from './event-intake.js';
 import type {
   AnyEventMap,
-  BusEvent,
   EventMap,
   EventOf,
   EventType,
 } from '../protocol/event-map.js';
 import type { BusMessage, SnapshotState } from './bus-message.js';
 import { History } from './history.js';
+import { planResume, type ResumePlan } from './resume-plan.js';
+import { SeqWaiters } from './seq-waiters.js';
 import { SnapshotStore } from './snapshot-store.js';
-import {
-  Subscription,
-  type OverflowPolicy,
-  type SubscriptionOwner,
-} from './subscription.js';
+import { Subscribers } from './subscribers.js';
+import type { Subscription } from './subscription.js';
+import type { EventBusStats, SubscribeOptions } from './core-types.js';
 
-/**
- * How a client that last saw `lastSeq` of `epoch` catches up: replay what it
- * missed, or reset (replace its state from a fresh snapshot) when that cannot
- * be known exactly.
- */
-export type ResumePlan<E extends BusEvent = BusEvent> =
-  | { readonly kind: 'replay'; readonly messages: readonly BusMessage<E>[] }
-  | {
-      readonly kind: 'reset';
-      /**
-       * `epoch`: another numbering (the server restarted); `ahead`: a seq
-       * this bus never issued; `history`: older than the kept history.
-       */
-      readonly reason: 'epoch' | 'ahead' | 'history';
-    };
-
-/** Options of one subscription. */
-export interface SubscribeOptions<
-  M extends EventMap<M> = AnyEventMap,
-  K extends EventType<M> = EventType<M>,
-> {
-  /** Slots in this subscriber's queue. @default the bus's `queueCapacity` */
-  capacity?: number;
-  /** What this subscriber's full queue does. @default the bus's `overflow` */
-  overflow?: OverflowPolicy;
-  /** Only these types are delivered (and typed). @default all types */
-  types?: Iterable<K> | null;
-}
-
-/** Counters a bus keeps since it started. */
-export interface EventBusStats {
-  /** Events accepted and given a sequence number. */
-  published: number;
-  /** Events refused as invalid or too large. */
-  rejected: number;
-  /** Events refused because the bus was closed. */
-  refusedClosed: number;
-  /** Events subscribers lost to full queues, summed over subscribers. */
-  dropped: number;
-  /** Current subscribers. */
-  subscribers: number;
-  /** Subscription listeners (`onClose`, `onReadable`, `onReset`) that threw. */
-  listenerErrors: number;
-}
+export type { EventBusStats, ResumePlan, SubscribeOptions };
 
 /**
  * The in-process event bus: validates and sequences events, keeps the latest
@@ -82,31 +35,13 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
   private readonly store: SnapshotStore;
   private readonly history: History;
   private readonly now: () => number;
-  private readonly subscriptions = new Set<Subscription<BusEvent>>();
-  private readonly counters: EventBusStats = {
-    published: 0,
-    rejected: 0,
-    refusedClosed: 0,
-    dropped: 0,
-    subscribers: 0,
-    listenerErrors: 0,
-  };
+  private readonly subscriptions: Subscribers;
+  private readonly intake: EventIntake;
+  private published = 0;
   private seq = 0;
-  private seqWaiters: { seq: number; wake: (reached: boolean) => void }[] = [];
+  private readonly seqWaiters = new SeqWaiters();
   private _epoch: string = randomUUID();
   private closed = false;
-  private readonly owner: SubscriptionOwner = {
-    onDrop: (count) => {
-      this.counters.dropped += count;
-    },
-    onClose: (subscription) => {
-      this.subscriptions.delete(subscription);
-    },
-    onListenerError: (error) => {
-      this.counters.listenerErrors++;
-      this.onListenerError(error);
-    },
-  };
 
   /**
    * `now` is the clock of the history's age bound (a test may pass its own);
@@ -116,8 +51,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
   constructor(
     options: LivebusCoreOptions = {},
     now: () => number = Date.now,
-    private readonly onListenerError: (error: unknown) => void = () =>
-      undefined,
+    onListenerError: (error: unknown) => void = () => undefined,
   ) {
     this.options = resolveCoreOptions(options);
     this.store = new SnapshotStore({
@@ -131,6 +65,11 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
       now,
     });
     this.now = now;
+    this.subscriptions = new Subscribers(onListenerError);
+    this.intake = new EventIntake(
+      this.options.maxEventBytes,
+      () => this.closed,
+    );
   }
 
   /** The sequence number of the newest event (0 before any). */
@@ -157,7 +96,16 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
 
   /** A copy of the counters. */
   stats(): EventBusStats {
-    return { ...this.counters, subscribers: this.subscriptions.size };
+    const { rejected, refusedClosed } = this.intake;
+    const { dropped, listenerErrors, size } = this.subscriptions;
+    return {
+      published: this.published,
+      rejected,
+      refusedClosed,
+      dropped,
+      subscribers: size,
+      listenerErrors,
+    };
   }
 
   /**
@@ -185,20 +133,12 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
    * rejected when bad), for a transport that sequences elsewhere.
    */
   accept(event: unknown): EncodedEvent {
-    return this.check(event, encodeEvent);
+    return this.intake.accept(event);
   }
 
   /** {@link accept} for several events, all or nothing, naming the bad index. */
   acceptAll(events: readonly unknown[]): EncodedEvent[] {
-    return events.map((event, index) => {
-      try {
-        return this.accept(event);
-      } catch (error) {
-        throw error instanceof InvalidEventError
-          ? reindex(error, index)
-          : error;
-      }
-    });
+    return this.intake.acceptAll(events);
   }
 
   /**
@@ -206,7 +146,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
    * encoded in a worker thread (the worker helper's fast path).
    */
   acceptEncoded(encoded: unknown): EncodedEvent {
-    return this.check(encoded, verifyEncoded);
+    return this.intake.acceptEncoded(encoded);
   }
 
   /** Gives an accepted event the next seq and delivers it (the in-memory sequencer). */
@@ -231,9 +171,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
     if (seq <= this.seq) return;
     if (seq > this.seq + 1) {
       this.history.clear();
-      for (const subscription of this.subscriptions) {
-        subscription.noteMissed(this.seq + 1, seq - 1);
-      }
+      this.subscriptions.noteMissed(this.seq + 1, seq - 1);
     }
     this.deliver(seq, type, json, acceptedAt);
   }
@@ -246,17 +184,16 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
   restart(
     epoch: string,
     seq: number,
-    latest: Iterable<{ type: string; seq: number; json: string }>,
+    latest: Iterable<{ readonly type: string; readonly json: string }>,
   ): void {
     this._epoch = epoch;
     this.seq = seq;
     this.history.clear();
     this.store.clear();
-    for (const entry of latest)
-      this.store.set(entry.type, entry.seq, entry.json);
-    for (const subscription of [...this.subscriptions]) subscription.reset();
+    for (const { type, json } of latest) this.store.set(type, json);
+    this.subscriptions.resetAll();
     // Whoever waited for a seq of the old numbering must look again.
-    this.wakeSeqWaiters(() => true);
+    this.seqWaiters.wakeAll(true);
   }
 
   /**
@@ -267,20 +204,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
   whenSeq(seq: number, timeoutMs: number): Promise<boolean> {
     if (this.seq >= seq) return Promise.resolve(true);
     if (this.closed) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const waiter = {
-        seq,
-        wake: (reached: boolean) => {
-          clearTimeout(timer);
-          resolve(reached);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.seqWaiters = this.seqWaiters.filter((w) => w !== waiter);
-        resolve(false);
-      }, timeoutMs);
-      this.seqWaiters.push(waiter);
-    });
+    return this.seqWaiters.wait(seq, timeoutMs);
   }
 
   /**
@@ -291,15 +215,11 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
     options: SubscribeOptions<M, K> = {},
   ): Subscription<M[K]> {
     if (this.closed) throw new BusClosedError();
-    const capacity = options.capacity ?? this.options.queueCapacity;
-    const subscription = new Subscription<M[K]>(
-      this.owner,
-      capacity,
+    return this.subscriptions.add<M[K]>(
+      options.capacity ?? this.options.queueCapacity,
       options.overflow ?? this.options.overflow,
       options.types ? new Set<string>(options.types) : null,
     );
-    this.subscriptions.add(subscription as unknown as Subscription<BusEvent>);
-    return subscription;
   }
 
   /** A deep copy of the latest event of each type. */
@@ -337,39 +257,16 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
     lastSeq: number,
     types?: ReadonlySet<string> | null,
   ): ResumePlan<M[K]> {
-    if (epoch !== this._epoch) return { kind: 'reset', reason: 'epoch' };
-    if (lastSeq > this.seq) return { kind: 'reset', reason: 'ahead' };
-    if (lastSeq === this.seq) return { kind: 'replay', messages: [] };
-    const missed = this.history.since(lastSeq);
-    if (!missed) return { kind: 'reset', reason: 'history' };
-    const messages = types ? missed.filter((m) => types.has(m.type)) : missed;
-    return { kind: 'replay', messages: messages as Envelope<M[K]>[] };
+    const at = { epoch: this._epoch, seq: this.seq, history: this.history };
+    return planResume(at, epoch, lastSeq, types) as ResumePlan<M[K]>;
   }
 
   /** Ends every subscription and refuses further publishes. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.wakeSeqWaiters(() => true, false);
-    for (const subscription of [...this.subscriptions]) {
-      subscription.finish('bus-closed');
-    }
-  }
-
-  private check(
-    event: unknown,
-    encode: (value: unknown, maxBytes: number) => EncodedEvent,
-  ): EncodedEvent {
-    if (this.closed) {
-      this.counters.refusedClosed++;
-      throw new BusClosedError();
-    }
-    try {
-      return encode(event, this.options.maxEventBytes);
-    } catch (error) {
-      this.counters.rejected++;
-      throw error;
-    }
+    this.seqWaiters.wakeAll(false);
+    this.subscriptions.finishAll('bus-closed');
   }
 
   private deliver(
@@ -380,35 +277,11 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
   ): Envelope {
     this.seq = seq;
     const envelope = new Envelope(seq, type, json, acceptedAt);
-    this.counters.published++;
-    this.store.set(type, envelope.seq, json);
+    this.published++;
+    this.store.set(type, json);
     this.history.append(envelope);
-    for (const subscription of this.subscriptions) subscription.offer(envelope);
-    if (this.seqWaiters.length > 0) {
-      this.wakeSeqWaiters((waiter) => waiter.seq <= seq);
-    }
+    this.subscriptions.offer(envelope);
+    this.seqWaiters.reached(seq);
     return envelope;
   }
-
-  private wakeSeqWaiters(
-    due: (waiter: { seq: number }) => boolean,
-    reached = true,
-  ): void {
-    const waiting = this.seqWaiters;
-    this.seqWaiters = waiting.filter((waiter) => !due(waiter));
-    for (const waiter of waiting) if (due(waiter)) waiter.wake(reached);
-  }
-}
-
-function reindex(error: InvalidEventError, index: number): InvalidEventError {
-  const path = error.path.replace(/^event/, `events[${index}]`);
-  const reindexed = Object.create(
-    Object.getPrototypeOf(error) as object,
-  ) as InvalidEventError;
-  Object.assign(reindexed, error, {
-    path,
-    message: error.message.replace(/^event/, `events[${index}]`),
-    stack: error.stack,
-  });
-  return reindexed;
 }

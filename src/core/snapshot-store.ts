@@ -6,29 +6,21 @@ export interface SnapshotStoreOptions {
   transientTypes: ReadonlySet<string>;
 }
 
-interface Latest {
-  readonly seq: number;
-  readonly json: string;
-}
-
 /**
  * The latest event of each type, kept as JSON text so that every read is a
  * fresh deep copy and the REST answer can be assembled without re-encoding.
  */
 export class SnapshotStore {
-  private readonly latest = new Map<string, Latest>();
+  /** Type → event JSON, in update order, oldest first. */
+  private readonly latest = new Map<string, string>();
 
   constructor(private readonly options: SnapshotStoreOptions) {}
 
-  get size(): number {
-    return this.latest.size;
-  }
-
-  set(type: string, seq: number, json: string): void {
+  set(type: string, json: string): void {
     if (this.options.transientTypes.has(type)) return;
     // Delete first so Map order is update order, oldest first.
     this.latest.delete(type);
-    this.latest.set(type, { seq, json });
+    this.latest.set(type, json);
     if (this.latest.size > this.options.maxTypes) {
       const oldest = this.latest.keys().next().value as string;
       this.latest.delete(oldest);
@@ -43,7 +35,7 @@ export class SnapshotStore {
   /** The snapshot as a JSON object text, optionally only of the given types. */
   toJson(types?: ReadonlySet<string> | null): string {
     let out = '{';
-    for (const [type, { json }] of this.latest) {
+    for (const [type, json] of this.latest) {
       if (types && !types.has(type)) continue;
       if (out.length > 1) out += ',';
       out += JSON.stringify(type) + ':' + json;

@@ -18,7 +18,8 @@ const RESUME_CATCH_UP_MS = 2000;
  * Before a resume is planned: with a shared transport, a client that saw
  * seq N on another node may reach this one before its stream reader has
  * read N. Waiting (briefly) for it turns what would be a needless reset
- * into an exact replay. In memory a seq ahead of the bus is never reached.
+ * into an exact replay. A transport that numbers events in this process
+ * alone (memory) never issued a seq ahead of this bus: nothing to wait for.
  */
 export async function awaitResumePoint(
   bus: EventBusService,
@@ -27,7 +28,7 @@ export async function awaitResumePoint(
   const resume = request.resume;
   if (
     !resume ||
-    bus.transportState.kind === 'memory' ||
+    !bus.transportState.sharedSequence ||
     resume.epoch !== bus.epoch ||
     resume.lastSeq <= bus.lastSeq
   ) {

@@ -2,7 +2,7 @@ import type { ActivityWorkerSettings } from '../activity/activity-defaults.js';
 import type { LivebusCoreOptions } from '../core/core-options.js';
 
 export type { ActivityWorkerSettings };
-import type { TransportOption } from '../transports/create-transport.js';
+import type { TransportOption } from '../bus/transport-option.js';
 
 /** A worker thread for `MonitorService` to run and supervise. */
 export interface MonitorWorkerOptions {

@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../bus/event-bus-options.js';
 import { EventBusService } from '../bus/event-bus.service.js';
+import { EVENT_TRANSPORT } from '../bus/event-transport.token.js';
 import { PredictionsGateway } from '../features/gateway/predictions.gateway.js';
 import { MonitorService } from '../features/monitor/monitor.service.js';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
@@ -8,6 +9,7 @@ import {
   ConfigurableEventBusModule,
   type EVENT_BUS_OPTIONS_TYPE,
 } from './event-bus.module-definition.js';
+import { eventTransportProvider } from './event-transport.provider.js';
 import { resolveEventBusOptions } from './resolve-options.js';
 
 /**
@@ -29,11 +31,12 @@ import { resolveEventBusOptions } from './resolve-options.js';
       useFactory: resolveEventBusOptions,
       inject: [EVENT_BUS_OPTIONS],
     },
+    eventTransportProvider,
     EventBusService,
     PredictionsGateway,
     MonitorService,
   ],
-  exports: [EventBusService, MonitorService],
+  exports: [EventBusService, MonitorService, EVENT_TRANSPORT],
 })
 export class EventBusModule extends ConfigurableEventBusModule {
   /** The module with `options` (every one optional). */

@@ -5,6 +5,7 @@ import type {
   ResolvedEventBusOptions,
   ResolvedWorkerOptions,
 } from '../bus/event-bus-options.js';
+import { checkTransportOption } from '../bus/transport-option.js';
 import { DEFAULT_NAMESPACE } from '../protocol/messages.js';
 import { WORKER_DEFAULTS } from '../protocol/worker-messages.js';
 import type {
@@ -50,7 +51,7 @@ export function resolveEventBusOptions(
   }
   return {
     core: resolveCoreOptions(options),
-    transport: options.transport ?? 'memory',
+    transport: checkTransportOption(options.transport ?? 'memory'),
     namespace,
     maxRequestBytes: options.maxRequestBytes ?? MODULE_DEFAULTS.maxRequestBytes,
     shutdownGraceMs,

@@ -1,4 +1,4 @@
-import type { LivebusCore } from '../core/livebus-core.js';
+import type { ResolvedCoreOptions } from '../core/core-options.js';
 import type { EncodedEvent } from '../core/event-codec.js';
 
 /** What a publish returns: where the event stands in the stream. */
@@ -13,15 +13,90 @@ export interface PublishReceipt {
 export type TransportState = 'starting' | 'ready' | 'degraded' | 'stopped';
 
 /**
- * Carries accepted events to the bus of every node: the in-memory transport
- * hands them straight to this process's bus; a shared one (Redis) stores
- * them, sequences them across nodes and feeds them back to each bus.
+ * The side of this node's bus a transport talks to: just what carrying
+ * events needs, never the bus itself. `LivebusCore` is one.
+ *
+ * A transport either sequences accepted events here ({@link sequence}: one
+ * process, nothing shared) or feeds back what a shared backend sequenced
+ * ({@link applySequenced}, {@link restart}).
+ */
+export interface TransportSink {
+  /** The numbering this node is in. */
+  readonly epoch: string;
+  /** The seq of the newest event delivered here (0 before any). */
+  readonly lastSeq: number;
+  /**
+   * The bus's bounds, for a transport that keeps events of its own: how
+   * many a node keeps for resuming clients (`historyMaxEvents`), which types
+   * the snapshot never keeps (`transientTypes`), a subscriber's queue size
+   * (`queueCapacity`: feed a backlog in smaller steps).
+   */
+  readonly options: Pick<
+    ResolvedCoreOptions,
+    'historyMaxEvents' | 'transientTypes' | 'queueCapacity'
+  >;
+  /** Gives an accepted event the next seq and delivers it here at once. */
+  sequence(event: EncodedEvent): { readonly seq: number };
+  /**
+   * Delivers an event the backend numbered `seq` in the current epoch.
+   * A seq at or below `lastSeq` is a duplicate and ignored; one past the
+   * next tells every subscriber the missed range. `acceptedAt` (ms since
+   * 1970) is when the backend took it, for the history's age bound.
+   */
+  applySequenced(
+    seq: number,
+    type: string,
+    json: string,
+    acceptedAt?: number,
+  ): void;
+  /**
+   * Starts the numbering `epoch` at `seq` with the latest event of each
+   * type (oldest update first): the history is dropped and every client
+   * re-hydrates. Events after `seq` follow through {@link applySequenced}.
+   */
+  restart(
+    epoch: string,
+    seq: number,
+    latest: Iterable<{ readonly type: string; readonly json: string }>,
+  ): void;
+}
+
+/**
+ * Carries accepted events to the bus of every node. The bus owns it: it
+ * calls {@link start} once when the module initialises and {@link stop} once
+ * at shutdown. Its contract, executable as `describeTransportConformance`
+ * from `nestjs-livebus/testing`:
+ *
+ * - `append` numbers events in call order (calls not awaited keep their
+ *   order), contiguously, and every node's sink receives them in that order
+ *   with those seqs.
+ * - A numbering that restarts (the backend lost its data) is a new epoch,
+ *   told to every node's sink through `restart`.
+ * - `start` loads what the backend keeps (epoch, seq, latest events, and
+ *   the events kept for resuming), so a node started later serves the same
+ *   snapshot and resumes.
+ * - An append the backend cannot take rejects with
+ *   {@link TransportUnavailableError}; its `maybePublished` is `false` only
+ *   if the events can never appear. So does an append before `start` or
+ *   after `stop`.
+ * - `stop` resolves soon, even with the backend unreachable, and leaves no
+ *   socket or timer behind.
  */
 export interface EventTransport {
-  readonly kind: 'memory' | 'redis';
+  /** Where it is; `degraded` while the backend is unreachable. */
   readonly state: TransportState;
-  /** Connects and loads the shared state into `bus`; throws a clear error if it cannot. */
-  start(bus: LivebusCore): Promise<void>;
+  /**
+   * Whether other nodes number events in the same stream, so that a client
+   * may have seen, on another node, a seq this node has not received yet
+   * (a resume then waits briefly for it). `false` when this process alone
+   * numbers events: a seq past this node's was never issued.
+   */
+  readonly sharedSequence: boolean;
+  /**
+   * Connects and loads the shared state into `sink`; rejects with a clear
+   * error (never a secret such as a password) if it cannot.
+   */
+  start(sink: TransportSink): Promise<void>;
   /**
    * Appends accepted events, in order, and resolves with the first one's seq
    * (the rest follow it contiguously). Rejects with
@@ -29,12 +104,13 @@ export interface EventTransport {
    * did not confirm them (its `maybePublished` tells which).
    */
   append(events: readonly EncodedEvent[]): Promise<PublishReceipt>;
+  /** Stops reading and disconnects. */
   stop(): Promise<void>;
 }
 
 /**
- * Thrown to a publisher when the shared transport cannot take events right
- * now (the ingest endpoint answers `503` with its message).
+ * Thrown to a publisher when the transport cannot take events right now
+ * (the ingest endpoint answers `503` with its message).
  */
 export class TransportUnavailableError extends Error {
   override readonly name = 'TransportUnavailableError';

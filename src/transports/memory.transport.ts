@@ -1,9 +1,10 @@
-import type { LivebusCore } from '../core/livebus-core.js';
 import type { EncodedEvent } from '../core/event-codec.js';
-import type {
-  EventTransport,
-  PublishReceipt,
-  TransportState,
+import {
+  TransportUnavailableError,
+  type EventTransport,
+  type PublishReceipt,
+  type TransportSink,
+  type TransportState,
 } from './event-transport.js';
 
 /**
@@ -11,32 +12,35 @@ import type {
  * event has reached every local subscriber before `append` returns.
  */
 export class MemoryTransport implements EventTransport {
-  readonly kind = 'memory';
-  private bus: LivebusCore | null = null;
+  readonly sharedSequence = false;
+  private sink: TransportSink | null = null;
   private _state: TransportState = 'starting';
 
   get state(): TransportState {
     return this._state;
   }
 
-  async start(bus: LivebusCore): Promise<void> {
-    this.bus = bus;
+  async start(sink: TransportSink): Promise<void> {
+    this.sink = sink;
     this._state = 'ready';
   }
 
   append(events: readonly EncodedEvent[]): Promise<PublishReceipt> {
-    return Promise.resolve(this.appendNow(events));
-  }
-
-  /** The synchronous form, for callers that need delivery before they go on. */
-  appendNow(events: readonly EncodedEvent[]): PublishReceipt {
-    const bus = this.bus!;
-    const seq = bus.lastSeq + 1;
-    for (const event of events) bus.sequence(event);
-    return { seq, epoch: bus.epoch };
+    const sink = this.sink;
+    if (this._state !== 'ready' || !sink) {
+      return Promise.reject(
+        new TransportUnavailableError(
+          `the memory transport is ${this._state === 'stopped' ? 'stopped' : 'not started'}: nothing was published`,
+        ),
+      );
+    }
+    const seq = sink.lastSeq + 1;
+    for (const event of events) sink.sequence(event);
+    return Promise.resolve({ seq, epoch: sink.epoch });
   }
 
   async stop(): Promise<void> {
     this._state = 'stopped';
+    this.sink = null;
   }
 }
