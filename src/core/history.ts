@@ -41,6 +41,12 @@ export class History {
     return this.ring?.length ?? 0;
   }
 
+  /** The JSON text kept right now, in UTF-16 code units. */
+  get sizeChars(): number {
+    this.trim();
+    return this.chars;
+  }
+
   append(message: Envelope): void {
     if (!this.ring) return;
     const { seq, type, json, acceptedAt } = message;

@@ -72,6 +72,16 @@ export interface EventBusStats {
   listenerErrors: number;
 }
 
+/** What the snapshot and the history hold right now. */
+export interface StorageSizes {
+  snapshotTypes: number;
+  /** The snapshot's JSON text, in UTF-16 code units (about bytes). */
+  snapshotBytes: number;
+  historyEvents: number;
+  /** The history's JSON text, in UTF-16 code units (about bytes). */
+  historyBytes: number;
+}
+
 /**
  * The in-process event bus: validates and sequences events, keeps the latest
  * of each type, and fans each one out to every subscriber's bounded queue.
@@ -158,6 +168,16 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
   /** A copy of the counters. */
   stats(): EventBusStats {
     return { ...this.counters, subscribers: this.subscriptions.size };
+  }
+
+  /** How much the snapshot and the history hold (for metrics; O(types)). */
+  sizes(): StorageSizes {
+    return {
+      snapshotTypes: this.store.size,
+      snapshotBytes: this.store.chars,
+      historyEvents: this.history.size,
+      historyBytes: this.history.sizeChars,
+    };
   }
 
   /**

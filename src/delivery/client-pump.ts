@@ -5,6 +5,18 @@ import type { Gap, Subscription } from '../core/subscription.js';
 import type { ResumedMeta, SnapshotMeta } from './session.js';
 
 /**
+ * Told of each batch as it is written: its events (a resumed client's
+ * replay when `replay`) and the gap notice before them. For the metrics.
+ */
+export type BatchObserver = (
+  messages: readonly Envelope[],
+  gap: Gap | null,
+  replay: boolean,
+) => void;
+
+const IGNORE_BATCH: BatchObserver = () => undefined;
+
+/**
  * Where a pump writes one client's frames. `write` must call `onFlushed`
  * once the frames have left the process's buffers (the transport drained),
  * and never before.
@@ -51,6 +63,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     private readonly maxBatch: number,
     private prelude: readonly F[],
     private backlog: readonly BusMessage<E>[] = [],
+    private readonly onBatch: BatchObserver = IGNORE_BATCH,
   ) {
     subscription.onReadable(() => this.schedule());
     this.schedule();
@@ -89,7 +102,9 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     }
     // The bus only hands out Envelopes; its API types them as BusMessage.
     let messages: Envelope[];
-    if (this.backlogIndex < this.backlog.length) {
+    let gap: Gap | null = null;
+    const replay = this.backlogIndex < this.backlog.length;
+    if (replay) {
       const end = Math.min(
         this.backlog.length,
         this.backlogIndex + this.maxBatch,
@@ -102,7 +117,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
       // Sent: let the replay go rather than hold it for the connection's life.
       if (end === this.backlog.length) this.dropBacklog();
     } else {
-      const gap = this.subscription.takeGap();
+      gap = this.subscription.takeGap();
       if (gap) frames.push(this.encoder.gap(gap));
       messages = this.subscription.take(this.maxBatch) as unknown as Envelope[];
     }
@@ -110,6 +125,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
       frames.push(message.encodeWith(this.encoder.event));
     }
     if (frames.length === 0) return;
+    this.onBatch(messages, gap, replay);
     this.inFlight = true;
     this.sink.write(frames, this.flushed);
   };

@@ -8,6 +8,13 @@ import {
   type FrameSink,
 } from './client-pump.js';
 import type { ClientRequest } from './client-request.js';
+import {
+  NO_DELIVERY_OBSERVER,
+  type ClientKind,
+  type DeliveryObserver,
+  type DisconnectReason,
+  type ObservedSession,
+} from './delivery-observer.js';
 import type { ResumedMeta, SnapshotMeta } from '../protocol/messages.js';
 
 export type { ResumedMeta, SnapshotMeta };
@@ -16,6 +23,10 @@ export type { ResumedMeta, SnapshotMeta };
 export interface SessionTransport<F> {
   readonly encoder: FrameEncoder<F>;
   readonly sink: FrameSink<F>;
+  /** Which kind of client, for the observer. @default 'socketio' */
+  readonly kind?: ClientKind;
+  /** Told of the session's life (metrics). @default one that does nothing */
+  readonly observer?: DeliveryObserver;
 }
 
 type AnySubscription = Subscription<AnyEventMap[string]>;
@@ -50,13 +61,20 @@ export async function awaitResumePoint(
  * hydrated. Transport-neutral; the gateway and the SSE endpoint each give it
  * a {@link SessionTransport}.
  */
-export class ClientSession<F> {
+export class ClientSession<F> implements ObservedSession {
+  readonly kind: ClientKind;
+  private pump!: ClientPump<F, AnyEventMap[string]>;
+  private readonly observer: DeliveryObserver;
+  private ended = false;
+
   private constructor(
     private readonly bus: EventBusService,
     readonly subscription: AnySubscription,
-    private readonly pump: ClientPump<F, AnyEventMap[string]>,
     private readonly transport: SessionTransport<F>,
-  ) {}
+  ) {
+    this.kind = transport.kind ?? 'socketio';
+    this.observer = transport.observer ?? NO_DELIVERY_OBSERVER;
+  }
 
   /**
    * Subscribes and hydrates in one synchronous step, so that what the client
@@ -87,15 +105,18 @@ export class ClientSession<F> {
             replayed: plan.messages.length,
           })
         : snapshotFrame(bus, transport.encoder, request.types, plan !== null);
-    const pump = new ClientPump(
+    const session = new ClientSession(bus, subscription, transport);
+    session.observer.opened(session, plan);
+    session.pump = new ClientPump(
       subscription,
       transport.encoder,
       transport.sink,
       subscription.capacity,
       [hydration],
       plan?.kind === 'replay' ? plan.messages : [],
+      (messages, gap, replay) =>
+        session.observer.writing(session, messages, gap, replay),
     );
-    const session = new ClientSession(bus, subscription, pump, transport);
     // A new epoch (the shared transport lost its data): re-hydrate in-band.
     subscription.onReset(() => session.resync(subscription.types));
     return session;
@@ -113,6 +134,7 @@ export class ClientSession<F> {
     onTaken?: (seq: number) => void,
   ): void {
     this.pump.requestSnapshot(() => {
+      this.observer.resynced(this);
       this.subscription.setTypes(types);
       const frame = snapshotFrame(
         this.bus,
@@ -128,8 +150,12 @@ export class ClientSession<F> {
     });
   }
 
-  close(): void {
+  /** Ends the session (idempotent); `reason` is what the observer is told. */
+  close(reason: DisconnectReason = 'client_closed'): void {
     this.subscription.close();
+    if (this.ended) return;
+    this.ended = true;
+    this.observer.closed(this, reason);
   }
 }
 

@@ -4,11 +4,13 @@ import { assertPositive } from '../../core/assert-option.js';
 import type { ResolvedCoreOptions } from '../../core/core-options.js';
 import type { LivebusCore } from '../../core/livebus-core.js';
 import type { EncodedEvent } from '../../core/event-codec.js';
+import { LatencyHistogram } from '../../core/latency-histogram.js';
 import {
   TransportUnavailableError,
   type EventTransport,
   type PublishReceipt,
   type TransportState,
+  type TransportStats,
 } from '../event-transport.js';
 
 /** Options of the Redis transport: `transport: { type: 'redis', url }`. */
@@ -95,6 +97,8 @@ type AppendCommand = (
 ) => Promise<[number, string]>;
 
 const READ_BLOCK_MS = 5000;
+/** Buckets of the append latency, in ms: a round trip on a LAN to a timeout. */
+const COMMAND_LATENCY_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, 5000];
 /** Most entries one XREAD takes; see `readCount`. */
 const MAX_READ_COUNT = 1000;
 
@@ -138,6 +142,10 @@ export class RedisTransport implements EventTransport {
   // writes (each XREAD round trip lets them drain) instead of overflowing
   // their queues in one synchronous burst.
   private readonly readCount: number;
+  private readonly commandLatency = new LatencyHistogram(COMMAND_LATENCY_MS);
+  private commandErrors = 0;
+  private epochChanges = 0;
+  private loadedEpoch: string | null = null;
 
   constructor(
     private readonly options: RedisTransportOptions,
@@ -240,6 +248,7 @@ export class RedisTransport implements EventTransport {
     // Not connected: ioredis refuses the command without sending it (no
     // offline queue), so nothing can have been published.
     const sent = this.writer?.status === 'ready';
+    const started = performance.now();
     try {
       if (!sent) {
         throw new Error(
@@ -254,8 +263,11 @@ export class RedisTransport implements EventTransport {
         this.keys.latest,
         ...args,
       );
+      this.commandLatency.observe(performance.now() - started);
       return { seq: Number(seq), epoch };
     } catch (error) {
+      if (sent) this.commandLatency.observe(performance.now() - started);
+      this.commandErrors++;
       const message = (error as Error).message;
       // Sent, and the reply was lost (connection closed) or late (timed
       // out): the script may have run. Refused before it was sent, or
@@ -272,6 +284,23 @@ export class RedisTransport implements EventTransport {
         { cause: error, maybePublished },
       );
     }
+  }
+
+  async stats(): Promise<TransportStats> {
+    let headSeq: number | null = null;
+    if (this.writer?.status === 'ready') {
+      try {
+        headSeq = Number((await this.writer.get(this.keys.seq)) ?? 0);
+      } catch {
+        headSeq = null;
+      }
+    }
+    return {
+      epochChanges: this.epochChanges,
+      commandLatency: this.commandLatency.snapshot(),
+      commandErrors: this.commandErrors,
+      headSeq,
+    };
   }
 
   async stop(): Promise<void> {
@@ -337,6 +366,10 @@ export class RedisTransport implements EventTransport {
     // before the kept entries, then apply them to fill the history; each
     // type ends at its hash value again.
     const first = entries.length > 0 ? entries[0].seq : state.seq + 1;
+    if (this.loadedEpoch !== null && this.loadedEpoch !== state.epoch) {
+      this.epochChanges++;
+    }
+    this.loadedEpoch = state.epoch;
     this.toBus(() => bus.restart(state.epoch, first - 1, state.latest));
     const last = state.entries.at(-1);
     if (last) this.lastId = last[0];
