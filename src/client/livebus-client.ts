@@ -30,6 +30,10 @@ import {
   type SnapshotMeta,
   type SubscribeRequest,
 } from '../protocol/messages.js';
+import { CLOSE_MESSAGE, type CloseNotice } from '../protocol/codes.js';
+import { watchCloses } from './close-policy.js';
+
+export type { CloseNotice };
 
 /** Where the client's connection is. */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -65,6 +69,7 @@ interface Listeners<M extends EventMap<M>> {
   connection: ((state: ConnectionState) => void)[];
   gap: ((gap: GapNotice) => void)[];
   reset: ((reason: ResetReason) => void)[];
+  close: ((notice: CloseNotice) => void)[];
 }
 
 type Typed<M extends EventMap<M>> = {
@@ -92,13 +97,15 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   // Between a resync request and its snapshot, events are still applied;
   // the snapshot then replaces the state.
   private pendingReset: 'gap' | 'types' | null = null;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private cancelReconnect: () => void;
+  private lastClose: CloseNotice | null = null;
   private readonly listeners: Listeners<M> = {
     event: [],
     state: [],
     connection: [],
     gap: [],
     reset: [],
+    close: [],
   };
   private readonly typed: Typed<M> = {};
 
@@ -118,23 +125,27 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
         }),
     });
     this.socket.on('connect', () => this.setConnection('live'));
-    this.socket.on('disconnect', (reason) => {
-      if (this._connection === 'closed') return;
-      this.setConnection('reconnecting');
-      // Socket.IO retries by itself except after a server-side disconnect
-      // (a restart, or a kick): resume then too, after the usual delay,
-      // unless reconnection was turned off.
-      if (
-        reason === 'io server disconnect' &&
-        options.socket?.reconnection !== false
-      ) {
-        clearTimeout(this.reconnectTimer);
-        this.reconnectTimer = setTimeout(
-          () => this.socket.connect(),
-          options.socket?.reconnectionDelay ?? 1000,
-        );
-      }
+    this.socket.on('disconnect', () => {
+      if (this._connection !== 'closed') this.setConnection('reconnecting');
     });
+    // Socket.IO retries by itself except after a server-side disconnect or
+    // a refused handshake: then the server's close code decides (a restart
+    // resumes after a delay; `unauthorized` does not come back as is).
+    this.cancelReconnect = watchCloses(
+      this.socket,
+      {
+        reconnection: options.socket?.reconnection !== false,
+        delayMs: options.socket?.reconnectionDelay ?? 1000,
+      },
+      {
+        notice: (notice) => {
+          this.lastClose = notice;
+          for (const listener of this.listeners.close) listener(notice);
+        },
+        giveUp: () => this.close(),
+        retrying: () => this.setConnection('reconnecting'),
+      },
+    );
     this.socket.io.on('reconnect_attempt', () =>
       this.setConnection('reconnecting'),
     );
@@ -154,7 +165,8 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
       if (
         name === SNAPSHOT_MESSAGE ||
         name === RESUMED_MESSAGE ||
-        name === GAP_MESSAGE
+        name === GAP_MESSAGE ||
+        name === CLOSE_MESSAGE
       ) {
         return;
       }
@@ -179,6 +191,14 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   get connection(): ConnectionState {
     return this._connection;
+  }
+
+  /**
+   * Why the server last ended or refused the connection (a code of
+   * `CLOSE_CODES` and a message), or `null`.
+   */
+  get closeNotice(): CloseNotice | null {
+    return this.lastClose;
   }
 
   /** Gap notices received so far. */
@@ -228,6 +248,15 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     return this.add('reset', handler);
   }
 
+  /**
+   * Runs `handler` when the server says why it ends or refuses the
+   * connection: the client reconnects where `CLOSE_CODES[code].reconnect`
+   * says so, and is `closed` where it does not.
+   */
+  onClose(handler: (notice: CloseNotice) => void): () => void {
+    return this.add('close', handler);
+  }
+
   /** Receives only `types` from now on (`null`: all); the state is re-hydrated. */
   setTypes(types: readonly EventType<M>[] | null): void {
     this.types = types ? [...types] : null;
@@ -235,7 +264,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   }
 
   close(): void {
-    clearTimeout(this.reconnectTimer);
+    this.cancelReconnect();
     this.setConnection('closed');
     this.socket.disconnect();
   }

@@ -3,6 +3,7 @@ import {
   RESOLVED_FEATURES,
   type ResolvedFeatureOptions,
 } from '../bus/event-bus-options.js';
+import { createInspectorController } from '../features/inspector/inspector.controller.js';
 import { LivebusMetrics } from '../features/metrics/livebus-metrics.js';
 import { createMetricsController } from '../features/metrics/metrics.controller.js';
 import { metricsRegistryProvider } from '../features/metrics/metrics-registry.provider.js';
@@ -25,6 +26,9 @@ export function featureParts(features: ResolvedFeatureOptions): {
     if (features.metrics.path !== null) {
       controllers.push(createMetricsController(features.metrics.path));
     }
+  }
+  if (features.inspector) {
+    controllers.push(createInspectorController(features.inspector.path));
   }
   return { controllers, providers };
 }
