@@ -88,7 +88,10 @@ type Typed<M extends EventMap<M>> = {
 export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   /** The underlying Socket.IO socket. */
   readonly socket: Socket;
-  private latest: Partial<M> = {};
+  // The latest event of each type, changed in place per event; `state`
+  // hands out a copy made when read after a change (not one per event).
+  private readonly latest = new Map<string, unknown>();
+  private view: Readonly<Partial<M>> | null = null;
   private _lastSeq = 0;
   private _epoch: string | null = null;
   private _connection: ConnectionState = 'connecting';
@@ -174,9 +177,9 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     });
   }
 
-  /** The latest event of each type. */
+  /** The latest event of each type (a new object after each change). */
   get state(): Readonly<Partial<M>> {
-    return this.latest;
+    return (this.view ??= Object.fromEntries(this.latest) as Partial<M>);
   }
 
   /** The seq of the newest event applied (or of the snapshot). */
@@ -276,7 +279,11 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   }
 
   private applySnapshot(events: Partial<M>, meta: SnapshotMeta): void {
-    this.latest = { ...events };
+    this.latest.clear();
+    for (const [type, event] of Object.entries(events)) {
+      this.latest.set(type, event);
+    }
+    this.view = null;
     this._lastSeq = meta.seq;
     this._epoch = meta.epoch;
     // A pending re-hydration is answered by any snapshot, also the fresh
@@ -297,14 +304,17 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     // Defensive: never apply the same seq twice.
     if (meta.seq <= this._lastSeq) return;
     this._lastSeq = meta.seq;
-    this.latest = { ...this.latest, [type]: event };
+    this.latest.set(type, event);
+    this.view = null;
     for (const listener of this.listeners.event) listener(type, event, meta);
     for (const handler of this.typed[type] ?? []) handler(event as never, meta);
     this.emitState();
   }
 
   private emitState(): void {
-    for (const listener of this.listeners.state) listener(this.latest);
+    if (this.listeners.state.length === 0) return;
+    const state = this.state;
+    for (const listener of this.listeners.state) listener(state);
   }
 
   private setConnection(state: ConnectionState): void {
