@@ -49,8 +49,11 @@
  *   most a window of events that B has not delivered yet (B reports its
  *   progress over IPC). Latency as in (2).
  *
+ * - Metrics (6, bench/metrics-cost.ts): figure 1's saturation on our server
+ *   with Prometheus metrics off and on, alternating, same run.
+ *
  * Flags: --quick (fewer, shorter rounds), --rounds N (fan-out rounds, default
- * 5), --only sat,stall,worker,redis, --batch N (saturation batch, default 64),
+ * 5), --only sat,stall,worker,redis,metrics, --batch N (saturation batch, default 64),
  * --client-processes N, --no-pin, --history N (our historyMaxEvents instead
  * of the default), --redis-window N, --cpu-prof (CPU profiles of the server
  * processes in bench/results/profiles/).
@@ -81,6 +84,12 @@ import {
   RedisServer,
 } from '../test/support/redis-server.js';
 import { int, mb, ms, pct, ratio, table } from './report.js';
+import {
+  metricsCostFigures,
+  metricsCostReport,
+  metricsCostRounds,
+  type MetricsCost,
+} from './metrics-cost.js';
 
 // --- settings -----------------------------------------------------------------
 
@@ -92,7 +101,9 @@ const option = (name: string): string | undefined => {
 };
 const quick = flag('quick');
 const only = new Set(
-  (option('only') ?? 'sat,stall,worker,redis').split(',').filter(Boolean),
+  (option('only') ?? 'sat,stall,worker,redis,metrics')
+    .split(',')
+    .filter(Boolean),
 );
 
 const S = {
@@ -550,6 +561,7 @@ interface Results {
   stall: Record<Kind, StallRound[]>;
   worker: Throughput[];
   redis: RedisRound[];
+  metrics: MetricsCost;
 }
 
 async function runRounds(): Promise<Results> {
@@ -558,6 +570,7 @@ async function runRounds(): Promise<Results> {
     stall: { ours: [], plain: [] },
     worker: [],
     redis: [],
+    metrics: { off: [], on: [] },
   };
   const alternate = (r: number): Kind[] =>
     r % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
@@ -609,7 +622,39 @@ async function runRounds(): Promise<Results> {
       await redis.kill();
     }
   }
+  if (only.has('metrics')) {
+    results.metrics = await metricsCostRounds(
+      S.fanoutRounds,
+      saturationRound,
+      progress,
+    );
+  }
   return results;
+}
+
+/** Figure 1's saturation alone, on a fresh server of ours (metrics on or off). */
+async function saturationRound(metrics: boolean): Promise<Throughput> {
+  const { peer, port } = await startServer(
+    { kind: 'ours', metrics },
+    `ours server (metrics ${metrics ? 'on' : 'off'})`,
+  );
+  try {
+    await connectAll(port);
+    const result = await measureThroughput({
+      server: peer,
+      start: () =>
+        peer.call({
+          cmd: 'saturate',
+          batch: S.saturationBatch,
+          bytes: S.eventBytes,
+        }),
+      stop: () => peer.call({ cmd: 'stop' }),
+    });
+    await closeClients();
+    return result;
+  } finally {
+    await peer.stop();
+  }
 }
 
 function report(results: Results) {
@@ -857,7 +902,7 @@ async function main(): Promise<void> {
       assertRedisServerInstalled();
     } catch (error) {
       throw new BenchError(
-        `${(error as Error).message} Or leave the cross-node figures out: --only sat,stall,worker.`,
+        `${(error as Error).message} Or leave the cross-node figures out: --only sat,stall,worker,metrics.`,
       );
     }
   }
@@ -885,6 +930,8 @@ async function main(): Promise<void> {
   await Promise.all(clients.map((c) => c.stop()));
   const { text, figures, targets } = report(results);
   out(text);
+  const metricsText = metricsCostReport(results.metrics);
+  if (metricsText) out(metricsText);
 
   mkdirSync(resultsDir, { recursive: true });
   const file = `${resultsDir}${startedAt.toISOString().replace(/[:.]/g, '-')}.json`;
@@ -897,9 +944,15 @@ async function main(): Promise<void> {
       socketIo,
       cpus: cpus().map((c) => c.model),
       settings: { ...S, pinnedLatency: canPin },
-      figures,
+      figures: {
+        ...figures,
+        metricsCost:
+          results.metrics.on.length > 0
+            ? metricsCostFigures(results.metrics)
+            : null,
+      },
       targets,
-      table: text,
+      table: metricsText ? `${text}\n${metricsText}` : text,
       rounds: results,
     },
     (_key, value: unknown) =>

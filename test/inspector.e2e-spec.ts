@@ -375,4 +375,84 @@ describe('the inspector in a real browser', () => {
     expect(searchMs).toBeLessThan(500);
     expect(errors).toEqual([]);
   });
+  it('is usable on a phone: one column, nothing wider than the screen, controls big enough to tap', async () => {
+    const started = await startDemo();
+    app = started.app;
+    const bus = app.get(EventBusService);
+    // Something to look at: a few types, a steady stream, a gap.
+    const kinds = [
+      'prediction',
+      'status',
+      'build.step',
+      'deploy',
+      'queue.depth',
+    ];
+    for (const [i, type] of kinds.entries()) {
+      await bus.publish({ type, label: `${type} ${i}`, confidence: 0.9 });
+    }
+    let n = 0;
+    const stream = setInterval(() => {
+      for (let k = 0; k < 4; k++, n++) {
+        void bus.publish({
+          type: kinds[n % kinds.length],
+          n,
+          label: ['Build', 'Test', 'Deploy'][n % 3],
+          confidence: Math.round(Math.random() * 100) / 100,
+        });
+      }
+    }, 20);
+    try {
+      const errors: string[] = [];
+      const desktop = await openPage(browser, errors);
+      await desktop.goto(started.url + '/');
+      await desktop.locator('#connection[data-state="live"]').waitFor();
+      const phone = await openPage(browser, errors, {
+        width: 390,
+        height: 844,
+      });
+      await phone.goto(started.url + '/');
+      await phone.locator('#connection[data-state="live"]').waitFor();
+      await phone.waitForTimeout(SCREENSHOTS ? 6000 : 1500);
+      await desktop.locator('#types .row[data-type="prediction"]').click();
+
+      const layout = await phone.evaluate(() => ({
+        scrollWidth: document.documentElement.scrollWidth,
+        width: window.innerWidth,
+        log: document.querySelector('.log')!.getBoundingClientRect().toJSON(),
+        types: document
+          .querySelector('.types')!
+          .getBoundingClientRect()
+          .toJSON(),
+        pause: document
+          .getElementById('pause')!
+          .getBoundingClientRect()
+          .toJSON(),
+        row: document
+          .querySelector('#log .row:not([hidden])')!
+          .getBoundingClientRect()
+          .toJSON(),
+      }));
+      expect(layout.scrollWidth).toBeLessThanOrEqual(layout.width);
+      // One column: the log first, full width, the types below it.
+      expect(layout.log.width).toBeGreaterThan(layout.width - 30);
+      expect(layout.types.top).toBeGreaterThan(layout.log.bottom);
+      // Taps: the pause button and the log rows are at least 32 px high.
+      expect(layout.pause.height).toBeGreaterThanOrEqual(32);
+      expect(layout.row.height).toBeGreaterThanOrEqual(32);
+      await phone.locator('#pause').click();
+      expect(await phone.locator('#pause').textContent()).toBe('Resume');
+      await phone.locator('#pause').click();
+
+      if (SCREENSHOTS) {
+        mkdirSync(SCREENSHOTS, { recursive: true });
+        await desktop.screenshot({
+          path: `${SCREENSHOTS}/inspector-desktop.png`,
+        });
+        await phone.screenshot({ path: `${SCREENSHOTS}/inspector-phone.png` });
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      clearInterval(stream);
+    }
+  });
 });
