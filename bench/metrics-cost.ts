@@ -40,11 +40,20 @@ export async function metricsCostRounds(
   return cost;
 }
 
+/** Server CPU time per 1,000 deliveries, in ms (robust when the clients, not the server, limit the rate). */
+const cpuPerThousand = (t: Throughput): number =>
+  (t.serverCpu * 10) / (t.deliveriesPerSec / 1000);
+
 /** The medians, the cost, and whether it is within the target. */
 export function metricsCostFigures(cost: MetricsCost) {
   const off = medianOf(cost.off, (t) => t.deliveriesPerSec);
   const on = medianOf(cost.on, (t) => t.deliveriesPerSec);
+  const cpuOff = medianOf(cost.off, cpuPerThousand);
+  const cpuOn = medianOf(cost.on, cpuPerThousand);
   return {
+    cpuMsPerThousandOff: cpuOff,
+    cpuMsPerThousandOn: cpuOn,
+    cpuCost: cpuOn / cpuOff - 1,
     deliveriesPerSecOff: off,
     deliveriesPerSecOn: on,
     serverCpuOff: medianOf(cost.off, (t) => t.serverCpu),
@@ -72,6 +81,12 @@ export function metricsCostReport(cost: MetricsCost): string {
         f.met ? 'met' : 'NOT met',
       ],
       ['server CPU', pct(f.serverCpuOff), pct(f.serverCpuOn)],
+      [
+        'server CPU per 1,000 deliveries',
+        `${f.cpuMsPerThousandOff.toFixed(3)} ms`,
+        `${f.cpuMsPerThousandOn.toFixed(3)} ms`,
+        `${(f.cpuCost * 100).toFixed(1)}%`,
+      ],
     ]),
   ].join('\n');
 }

@@ -116,7 +116,8 @@ function resolveInspector(
 function routePath(name: string, value: unknown): string {
   if (
     typeof value !== 'string' ||
-    !/^\/?([\w\-.~]+(\/[\w\-.~]+)*)?\/?$/.test(value)
+    !/^\/?([\w\-.~]+(\/[\w\-.~]+)*)?\/?$/.test(value) ||
+    value.split('/').some((segment) => segment === '.' || segment === '..')
   ) {
     throw new TypeError(
       `${name} must be a route such as 'metrics' or '/ops/metrics' (letters, digits, - _ . ~ and /), got ${typeof value === 'string' ? JSON.stringify(value.slice(0, 40)) : typeof value}`,
