@@ -118,6 +118,8 @@ export default {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
+    // The inspector's browser modules import what the page is served, not files.
+    exclude: { path: '^src/features/inspector/public/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {

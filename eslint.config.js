@@ -25,7 +25,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['demo/public/**/*.js'],
+    files: ['src/features/inspector/public/**/*.js'],
     languageOptions: { globals: globals.browser },
   },
   {

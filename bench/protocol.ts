@@ -12,6 +12,8 @@ export interface ServerSetup {
   redisUrl?: string;
   /** Ours only: run the bench publisher worker under MonitorService. */
   worker?: { bytes: number };
+  /** Ours only: Prometheus metrics on (a registry of its own), scraped every second. */
+  metrics?: boolean;
 }
 
 export type ServerCommand =

@@ -11,6 +11,8 @@ import { fanoutRound, warmUp, type FanoutRound } from './scenarios/fanout.js';
 import { redisRound, type RedisRound } from './scenarios/redis.js';
 import { stallRound, type StallRound } from './scenarios/stall.js';
 import { workerRound } from './scenarios/worker.js';
+import { saturationRound } from './scenarios/metrics.js';
+import { metricsCostRounds, type MetricsCost } from './metrics-cost.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 export interface Results {
@@ -18,6 +20,7 @@ export interface Results {
   stall: Record<Kind, StallRound[]>;
   worker: Throughput[];
   redis: RedisRound[];
+  metrics: MetricsCost;
 }
 
 export async function runRounds(): Promise<Results> {
@@ -26,6 +29,7 @@ export async function runRounds(): Promise<Results> {
     stall: { ours: [], plain: [] },
     worker: [],
     redis: [],
+    metrics: { off: [], on: [] },
   };
   const alternate = (r: number): Kind[] =>
     r % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
@@ -76,6 +80,13 @@ export async function runRounds(): Promise<Results> {
     } finally {
       await redis.kill();
     }
+  }
+  if (only.has('metrics')) {
+    results.metrics = await metricsCostRounds(
+      S.fanoutRounds,
+      saturationRound,
+      progress,
+    );
   }
   return results;
 }

@@ -55,7 +55,7 @@
  * tables.ts (what is printed); server.ts and client.ts are the processes.
  *
  * Flags: --quick (fewer, shorter rounds), --rounds N (fan-out rounds, default
- * 5), --only sat,stall,worker,redis, --batch N (saturation batch, default 64),
+ * 5), --only sat,stall,worker,redis,metrics, --batch N (saturation batch, default 64),
  * --client-processes N, --no-pin, --history N (our historyMaxEvents instead
  * of the default), --redis-window N, --cpu-prof (CPU profiles of the server
  * processes in bench/results/profiles/).
@@ -69,6 +69,7 @@ import { canPin, clients, cores, share } from './processes.js';
 import { runRounds } from './rounds.js';
 import { only, out, repo, resultsDir, S } from './settings.js';
 import { tables } from './tables.js';
+import { metricsCostFigures, metricsCostReport } from './metrics-cost.js';
 import { assertRedisServerInstalled } from '../test/support/redis-server.js';
 
 async function main(): Promise<void> {
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
       assertRedisServerInstalled();
     } catch (error) {
       throw new BenchError(
-        `${(error as Error).message} Or leave the cross-node figures out: --only sat,stall,worker.`,
+        `${(error as Error).message} Or leave the cross-node figures out: --only sat,stall,worker,metrics.`,
       );
     }
   }
@@ -111,7 +112,10 @@ async function main(): Promise<void> {
   await Promise.all(clients.map((c) => c.stop()));
   const summary = summarise(results);
   const { figures, targets } = summary;
-  const text = tables(summary);
+  const metricsText = metricsCostReport(results.metrics);
+  const text = metricsText
+    ? `${tables(summary)}\n${metricsText}`
+    : tables(summary);
   out(text);
 
   mkdirSync(resultsDir, { recursive: true });
@@ -125,7 +129,13 @@ async function main(): Promise<void> {
       socketIo,
       cpus: cpus().map((c) => c.model),
       settings: { ...S, pinnedLatency: canPin },
-      figures,
+      figures: {
+        ...figures,
+        metricsCost:
+          results.metrics.on.length > 0
+            ? metricsCostFigures(results.metrics)
+            : null,
+      },
       targets,
       table: text,
       rounds: results,

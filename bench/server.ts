@@ -13,6 +13,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
+import { Registry } from 'prom-client';
 import { Server, type Namespace } from 'socket.io';
 import {
   EventBusModule,
@@ -79,12 +80,23 @@ async function startOurs(): Promise<Target> {
       workerData,
     };
   }
+  // Metrics on: a registry of its own, read every second as a scrape would.
+  const registry = setup.metrics ? new Registry() : null;
   @Module({})
   class BenchModule {}
   const app: INestApplication = await NestFactory.create(
-    { module: BenchModule, imports: [EventBusModule.forRoot(options)] },
+    {
+      module: BenchModule,
+      imports: [
+        EventBusModule.forRoot({
+          ...options,
+          ...(registry ? { metrics: { registry, path: false } } : {}),
+        }),
+      ],
+    },
     { logger: ['error', 'warn'] },
   );
+  if (registry) setInterval(() => void registry.metrics(), 1000).unref();
   await app.listen(0, '127.0.0.1');
   const bus = app.get(EventBusService);
   const namespace = (

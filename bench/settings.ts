@@ -14,7 +14,9 @@ export const option = (name: string): string | undefined => {
 };
 const quick = flag('quick');
 export const only = new Set(
-  (option('only') ?? 'sat,stall,worker,redis').split(',').filter(Boolean),
+  (option('only') ?? 'sat,stall,worker,redis,metrics')
+    .split(',')
+    .filter(Boolean),
 );
 
 export const S = {

@@ -1,18 +1,22 @@
 import { Module, type Type } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { dirname, join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { EventBusModule, type EventBusModuleOptions } from '../src/index.js';
+import { TerminusModule } from '@nestjs/terminus';
+import {
+  EventBusModule,
+  type EventBusModuleExtras,
+  type EventBusModuleOptions,
+} from '../src/index.js';
+import { LivebusHealthModule } from '../src/features/health/index.js';
+import { HealthController } from './health.controller.js';
 
-// This file runs from dist/demo/ (npm start) or demo/ (tests): find the
-// repository root either way, for the page and the built browser client.
-const here = dirname(fileURLToPath(import.meta.url));
-const root = here.endsWith(`${sep}dist${sep}demo`)
-  ? join(here, '..', '..')
-  : join(here, '..');
-
-/** The demo module: the in-memory bus and, unless told otherwise, the activity worker. */
-export function demoModule(options: EventBusModuleOptions = {}): Type {
+/**
+ * The demo module: the in-memory bus and, unless told otherwise, the
+ * activity worker; the inspector at `/`, Prometheus metrics at `/metrics`,
+ * and `/health` and `/ready`. On SIGTERM it stays up, not ready, for
+ * `SHUTDOWN_DRAIN_MS` (default 0) so a load balancer can take it out first.
+ */
+export function demoModule(
+  options: EventBusModuleOptions & EventBusModuleExtras = {},
+): Type {
   @Module({
     imports: [
       EventBusModule.forRoot({
@@ -20,21 +24,18 @@ export function demoModule(options: EventBusModuleOptions = {}): Type {
         worker: {
           pollIntervalMs: Number(process.env.POLL_INTERVAL_MS ?? 2000),
         },
+        metrics: { path: 'metrics' },
+        inspector: { path: '/' },
         ...options,
       }),
+      TerminusModule.forRoot({
+        gracefulShutdownTimeoutMs: Number(process.env.SHUTDOWN_DRAIN_MS ?? 0),
+        logger: false,
+      }),
+      LivebusHealthModule,
     ],
+    controllers: [HealthController],
   })
   class DemoModule {}
   return DemoModule;
-}
-
-/** Serves the live page at `/` and the browser client it imports. */
-export function serveLivePage(app: NestExpressApplication): void {
-  app.useStaticAssets(join(root, 'demo', 'public'));
-  // The client and the protocol it imports, as built (plain ES modules).
-  for (const part of ['client', 'protocol']) {
-    app.useStaticAssets(join(root, 'dist', 'src', part), {
-      prefix: `/livebus/${part}/`,
-    });
-  }
 }

@@ -12,11 +12,29 @@ export type {
   EventBusOptionsFactory,
   MonitorWorkerOptions,
 } from './module/event-bus-options.interface.js';
+export type {
+  EventBusInspectorOptions,
+  EventBusMetricsOptions,
+  MetricsRegistry,
+} from './module/feature-options.interface.js';
 
 export {
   EventBusService,
   type EventBusServiceStats,
 } from './bus/event-bus.service.js';
+export { LivebusDrain } from './bus/livebus-drain.js';
+export {
+  LivebusStatsService,
+  type LivebusSample,
+} from './features/stats/livebus-stats.service.js';
+export type {
+  ClientKindStats,
+  DeliverySnapshot,
+} from './delivery/delivery-stats.js';
+export type {
+  ClientKind,
+  DisconnectReason,
+} from './delivery/delivery-observer.js';
 export { PredictionsGateway } from './features/gateway/predictions.gateway.js';
 export {
   MonitorService,
@@ -37,6 +55,7 @@ export {
   type PublishReceipt,
   type TransportSink,
   type TransportState,
+  type TransportStats,
 } from './transports/event-transport.js';
 export { getEventTransportToken } from './bus/event-transport.token.js';
 export type {

@@ -3,12 +3,30 @@ import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
 import { post, receive, record } from './utils.js';
 
+/** Asks `url` every 50 ms until it answers `status`. */
+async function answers(url: string, status: number, timeoutMs = 10_000) {
+  const deadline = Date.now() + timeoutMs;
+  while ((await fetch(url)).status !== status) {
+    if (Date.now() > deadline)
+      throw new Error(`${url} never answered ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const MAIN = fileURLToPath(new URL('../dist/demo/main.js', import.meta.url));
 
 /** Runs the built demo as `npm start` does, on a free port; resolves with its URL. */
-function startDemo(): Promise<{ child: ChildProcess; url: string }> {
+function startDemo(
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', NO_COLOR: '1' },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      NO_COLOR: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -88,5 +106,36 @@ describe('the demo (npm start), as a real process', () => {
     const [code, signal] = await exited;
     // Nest re-raises the signal once its shutdown hooks have run.
     expect(code === 0 || signal === 'SIGTERM').toBe(true);
+  });
+
+  it('serves the inspector at /, /metrics, /health and /ready, and drains on SIGTERM: not ready, new sockets refused', async () => {
+    const demo = await startDemo({ SHUTDOWN_DRAIN_MS: '1500' });
+    child = demo.child;
+    const page = await fetch(demo.url + '/');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('livebus <span>inspector</span>');
+    const metrics = await fetch(demo.url + '/metrics');
+    expect(metrics.status).toBe(200);
+    expect(await metrics.text()).toMatch(
+      /^livebus_events_published_total \d+$/m,
+    );
+    expect((await fetch(demo.url + '/health')).status).toBe(200);
+    // Ready once the activity worker runs.
+    await answers(demo.url + '/ready', 200);
+
+    const exited = new Promise((resolve) => child!.once('exit', resolve));
+    child.kill('SIGTERM');
+    // Draining: not ready, and a new socket is refused with its code.
+    await answers(demo.url + '/ready', 503, 5000);
+    socket = io(demo.url + '/predictions', {
+      transports: ['websocket'],
+      reconnection: false,
+    });
+    const [refused] = await new Promise<[Error & { data?: { code: string } }]>(
+      (resolve) => socket!.once('connect_error', (error) => resolve([error])),
+    );
+    expect(refused.data?.code).toBe('server_shutdown');
+    await exited;
   });
 });

@@ -18,6 +18,46 @@ export interface ResolvedWorkerOptions {
   readonly maxPendingEvents: number;
 }
 
+/**
+ * The prom-client registry the metrics go into: a `Registry` of
+ * prom-client (declared by shape, so that this package's types do not
+ * need prom-client installed).
+ */
+export interface MetricsRegistry {
+  readonly contentType: string;
+  metrics(): Promise<string>;
+  registerMetric(metric: never): void;
+  removeSingleMetric(name: string): void;
+  getSingleMetric(name: string): unknown;
+}
+
+/** The metrics, when turned on. */
+export interface ResolvedMetricsOptions {
+  /** Route of `GET` metrics, or `null` for none. */
+  readonly path: string | null;
+  /** The registry, or `null` for prom-client's global one. */
+  readonly registry: MetricsRegistry | null;
+  readonly eventTypes: readonly string[] | null;
+  /** Delivery latency buckets, in ms. */
+  readonly latencyBoundsMs: readonly number[];
+}
+
+/** The inspector, when turned on. */
+export interface ResolvedInspectorOptions {
+  /** Its route, without leading or trailing `/` (`''` for the root). */
+  readonly path: string;
+  readonly logSize: number;
+}
+
+/** The options fixed when the module is defined (they shape its routes). */
+export interface ResolvedFeatureOptions {
+  readonly metrics: ResolvedMetricsOptions | null;
+  readonly inspector: ResolvedInspectorOptions | null;
+}
+
+/** @internal The token of the resolved {@link ResolvedFeatureOptions}. */
+export const RESOLVED_FEATURES = Symbol('LIVEBUS_RESOLVED_FEATURES');
+
 /** Every option of the module, checked, with its default applied. */
 export interface ResolvedEventBusOptions {
   readonly core: ResolvedCoreOptions;
@@ -28,4 +68,8 @@ export interface ResolvedEventBusOptions {
   readonly sseKeepAliveMs: number;
   /** The worker `MonitorService` runs, or `null` for none. */
   readonly worker: ResolvedWorkerOptions | null;
+  /** Prometheus metrics, or `null` when off. */
+  readonly metrics: ResolvedMetricsOptions | null;
+  /** The inspector page, or `null` when off. */
+  readonly inspector: ResolvedInspectorOptions | null;
 }

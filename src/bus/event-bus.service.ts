@@ -9,6 +9,7 @@ import {
   LivebusCore,
   type EventBusStats,
   type ResumePlan,
+  type StorageSizes,
   type SubscribeOptions,
 } from '../core/livebus-core.js';
 import type {
@@ -24,6 +25,7 @@ import type {
   EventTransport,
   PublishReceipt,
   TransportState,
+  TransportStats,
 } from '../transports/event-transport.js';
 import {
   RESOLVED_OPTIONS,
@@ -112,11 +114,12 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
    * numbering (a client may then have seen a seq this node has not yet).
    */
   get transportState(): {
+    readonly name: string;
     readonly state: TransportState;
     readonly sharedSequence: boolean;
   } {
-    const { state, sharedSequence } = this.transport;
-    return { state, sharedSequence };
+    const { name = 'custom', state, sharedSequence } = this.transport;
+    return { name, state, sharedSequence };
   }
 
   /**
@@ -247,6 +250,16 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
   /** The snapshot as JSON text (no decode/encode round trip). */
   snapshotJson(types?: ReadonlySet<string> | null): string {
     return this.bus.snapshotJson(types);
+  }
+
+  /** How much the snapshot and the history hold right now. */
+  sizes(): StorageSizes {
+    return this.bus.sizes();
+  }
+
+  /** What a shared transport reports (Redis), or `null` (memory). */
+  transportStats(): Promise<TransportStats | null> {
+    return this.transport.stats?.() ?? Promise.resolve(null);
   }
 
   /** Counters since start: published, rejected, dropped, subscribers. */

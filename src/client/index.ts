@@ -1,6 +1,7 @@
 // The client entry point: `nestjs-livebus/client`.
 export {
   LivebusClient,
+  type CloseNotice,
   type ConnectionState,
   type EventMeta,
   type GapNotice,
@@ -14,3 +15,8 @@ export type {
   EventOf,
   EventType,
 } from '../protocol/event-map.js';
+export {
+  CLOSE_CODES,
+  CLOSE_MESSAGE,
+  type CloseCode,
+} from '../protocol/codes.js';

@@ -33,6 +33,10 @@ import {
   type SnapshotMeta,
   type SubscribeRequest,
 } from '../protocol/messages.js';
+import { CLOSE_MESSAGE, type CloseNotice } from '../protocol/codes.js';
+import { watchCloses } from './close-policy.js';
+
+export type { CloseNotice };
 
 /** Where the client's connection is. */
 export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
@@ -68,6 +72,7 @@ interface Listeners<M extends EventMap<M>> {
   connection: ((state: ConnectionState) => void)[];
   gap: ((gap: GapNotice) => void)[];
   reset: ((reason: ResetReason) => void)[];
+  close: ((notice: CloseNotice) => void)[];
 }
 
 type Typed<M extends EventMap<M>> = {
@@ -86,7 +91,10 @@ type Typed<M extends EventMap<M>> = {
 export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   /** The underlying Socket.IO socket. */
   readonly socket: Socket;
-  private latest: Partial<M> = {};
+  // The latest event of each type, changed in place per event; `state`
+  // hands out a copy made when read after a change (not one per event).
+  private readonly latest = new Map<string, unknown>();
+  private view: Readonly<Partial<M>> | null = null;
   private _lastSeq = 0;
   private _epoch: string | null = null;
   private _connection: ConnectionState = 'connecting';
@@ -95,13 +103,15 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   // Between a resync request and its snapshot, events are still applied;
   // the snapshot then replaces the state.
   private pendingReset: 'gap' | 'types' | null = null;
-  private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+  private cancelReconnect: () => void;
+  private lastClose: CloseNotice | null = null;
   private readonly listeners: Listeners<M> = {
     event: [],
     state: [],
     connection: [],
     gap: [],
     reset: [],
+    close: [],
   };
   private readonly typed: Typed<M> = {};
 
@@ -121,23 +131,27 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
         }),
     });
     this.socket.on('connect', () => this.setConnection('live'));
-    this.socket.on('disconnect', (reason) => {
-      if (this._connection === 'closed') return;
-      this.setConnection('reconnecting');
-      // Socket.IO retries by itself except after a server-side disconnect
-      // (a restart, or a kick): resume then too, after the usual delay,
-      // unless reconnection was turned off.
-      if (
-        reason === 'io server disconnect' &&
-        options.socket?.reconnection !== false
-      ) {
-        clearTimeout(this.reconnectTimer);
-        this.reconnectTimer = setTimeout(
-          () => this.socket.connect(),
-          options.socket?.reconnectionDelay ?? 1000,
-        );
-      }
+    this.socket.on('disconnect', () => {
+      if (this._connection !== 'closed') this.setConnection('reconnecting');
     });
+    // Socket.IO retries by itself except after a server-side disconnect or
+    // a refused handshake: then the server's close code decides (a restart
+    // resumes after a delay; `unauthorized` does not come back as is).
+    this.cancelReconnect = watchCloses(
+      this.socket,
+      {
+        reconnection: options.socket?.reconnection !== false,
+        delayMs: options.socket?.reconnectionDelay ?? 1000,
+      },
+      {
+        notice: (notice) => {
+          this.lastClose = notice;
+          for (const listener of this.listeners.close) listener(notice);
+        },
+        giveUp: () => this.close(),
+        retrying: () => this.setConnection('reconnecting'),
+      },
+    );
     this.socket.io.on('reconnect_attempt', () =>
       this.setConnection('reconnecting'),
     );
@@ -159,7 +173,8 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
       if (
         name === SNAPSHOT_MESSAGE ||
         name === RESUMED_MESSAGE ||
-        name === GAP_MESSAGE
+        name === GAP_MESSAGE ||
+        name === CLOSE_MESSAGE
       ) {
         return;
       }
@@ -167,9 +182,9 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     });
   }
 
-  /** The latest event of each type. */
+  /** The latest event of each type (a new object after each change). */
   get state(): Readonly<Partial<M>> {
-    return this.latest;
+    return (this.view ??= Object.fromEntries(this.latest) as Partial<M>);
   }
 
   /** The seq of the newest event applied (or of the snapshot). */
@@ -184,6 +199,14 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   get connection(): ConnectionState {
     return this._connection;
+  }
+
+  /**
+   * Why the server last ended or refused the connection (a code of
+   * `CLOSE_CODES` and a message), or `null`.
+   */
+  get closeNotice(): CloseNotice | null {
+    return this.lastClose;
   }
 
   /** Gap notices received so far. */
@@ -233,6 +256,15 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     return this.add('reset', handler);
   }
 
+  /**
+   * Runs `handler` when the server says why it ends or refuses the
+   * connection: the client reconnects where `CLOSE_CODES[code].reconnect`
+   * says so, and is `closed` where it does not.
+   */
+  onClose(handler: (notice: CloseNotice) => void): () => void {
+    return this.add('close', handler);
+  }
+
   /** Receives only `types` from now on (`null`: all); the state is re-hydrated. */
   setTypes(types: readonly EventType<M>[] | null): void {
     this.types = types ? [...types] : null;
@@ -240,7 +272,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   }
 
   close(): void {
-    clearTimeout(this.reconnectTimer);
+    this.cancelReconnect();
     this.setConnection('closed');
     this.socket.disconnect();
   }
@@ -252,7 +284,11 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   }
 
   private applySnapshot(events: Partial<M>, meta: SnapshotMeta): void {
-    this.latest = { ...events };
+    this.latest.clear();
+    for (const [type, event] of Object.entries(events)) {
+      this.latest.set(type, event);
+    }
+    this.view = null;
     this._lastSeq = meta.seq;
     this._epoch = meta.epoch;
     // A pending re-hydration is answered by any snapshot, also the fresh
@@ -273,14 +309,17 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     // Defensive: never apply the same seq twice.
     if (meta.seq <= this._lastSeq) return;
     this._lastSeq = meta.seq;
-    this.latest = { ...this.latest, [type]: event };
+    this.latest.set(type, event);
+    this.view = null;
     for (const listener of this.listeners.event) listener(type, event, meta);
     for (const handler of this.typed[type] ?? []) handler(event as never, meta);
     this.emitState();
   }
 
   private emitState(): void {
-    for (const listener of this.listeners.state) listener(this.latest);
+    if (this.listeners.state.length === 0) return;
+    const state = this.state;
+    for (const listener of this.listeners.state) listener(state);
   }
 
   private setConnection(state: ConnectionState): void {

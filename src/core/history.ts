@@ -35,6 +35,18 @@ export class History {
       options.maxEvents > 0 ? new BoundedQueue(options.maxEvents) : null;
   }
 
+  /** How many events are kept right now. */
+  get size(): number {
+    this.trim();
+    return this.ring?.length ?? 0;
+  }
+
+  /** The JSON text kept right now, in UTF-16 code units. */
+  get sizeChars(): number {
+    this.trim();
+    return this.chars;
+  }
+
   append(message: Envelope): void {
     if (!this.ring) return;
     const { seq, type, json, acceptedAt } = message;

@@ -25,6 +25,16 @@ import type { EventBusStats, SubscribeOptions } from './core-types.js';
 
 export type { EventBusStats, ResumePlan, SubscribeOptions };
 
+/** What the snapshot and the history hold right now. */
+export interface StorageSizes {
+  snapshotTypes: number;
+  /** The snapshot's JSON text, in UTF-16 code units (about bytes). */
+  snapshotBytes: number;
+  historyEvents: number;
+  /** The history's JSON text, in UTF-16 code units (about bytes). */
+  historyBytes: number;
+}
+
 /**
  * The in-process event bus: validates and sequences events, keeps the latest
  * of each type, and fans each one out to every subscriber's bounded queue.
@@ -105,6 +115,16 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
       dropped,
       subscribers: size,
       listenerErrors,
+    };
+  }
+
+  /** How much the snapshot and the history hold (for metrics; O(types)). */
+  sizes(): StorageSizes {
+    return {
+      snapshotTypes: this.store.size,
+      snapshotBytes: this.store.chars,
+      historyEvents: this.history.size,
+      historyBytes: this.history.sizeChars,
     };
   }
 

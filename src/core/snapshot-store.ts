@@ -16,6 +16,17 @@ export class SnapshotStore {
 
   constructor(private readonly options: SnapshotStoreOptions) {}
 
+  get size(): number {
+    return this.latest.size;
+  }
+
+  /** The JSON text kept, in UTF-16 code units (about bytes for ASCII); O(types). */
+  get chars(): number {
+    let chars = 0;
+    for (const [type, json] of this.latest) chars += type.length + json.length;
+    return chars;
+  }
+
   set(type: string, json: string): void {
     if (this.options.transientTypes.has(type)) return;
     // Delete first so Map order is update order, oldest first.

@@ -1,11 +1,23 @@
 import type { Envelope } from '../core/envelope.js';
 import type { BusMessage } from '../core/bus-message.js';
 import type { BusEvent } from '../protocol/event-map.js';
-import type { Subscription } from '../core/subscription.js';
+import type { Gap, Subscription } from '../core/subscription.js';
 import type { FrameEncoder, FrameSink } from './frames.js';
 
 // The gateway and the SSE controller import these two from here.
 export type { FrameEncoder, FrameSink };
+
+/**
+ * Told of each batch as it is written: its events (a resumed client's
+ * replay when `replay`) and the gap notice before them. For the metrics.
+ */
+export type BatchObserver = (
+  messages: readonly Envelope[],
+  gap: Gap | null,
+  replay: boolean,
+) => void;
+
+const IGNORE_BATCH: BatchObserver = () => undefined;
 
 /**
  * Moves one client's frames to its socket, one batch at a time: the next
@@ -35,6 +47,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     private readonly maxBatch: number,
     private prelude: readonly F[],
     private backlog: readonly BusMessage<E>[] = [],
+    private readonly onBatch: BatchObserver = IGNORE_BATCH,
   ) {
     subscription.onReadable(() => this.schedule());
     this.schedule();
@@ -73,7 +86,9 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     }
     // The bus only hands out Envelopes; its API types them as BusMessage.
     let messages: Envelope[];
-    if (this.backlogIndex < this.backlog.length) {
+    let gap: Gap | null = null;
+    const replay = this.backlogIndex < this.backlog.length;
+    if (replay) {
       const end = Math.min(
         this.backlog.length,
         this.backlogIndex + this.maxBatch,
@@ -86,7 +101,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
       // Sent: let the replay go rather than hold it for the connection's life.
       if (end === this.backlog.length) this.dropBacklog();
     } else {
-      const gap = this.subscription.takeGap();
+      gap = this.subscription.takeGap();
       if (gap) frames.push(this.encoder.gap(gap));
       messages = this.subscription.take(this.maxBatch) as unknown as Envelope[];
     }
@@ -94,6 +109,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
       frames.push(message.encodeWith(this.encoder.event));
     }
     if (frames.length === 0) return;
+    this.onBatch(messages, gap, replay);
     this.inFlight = true;
     this.sink.write(frames, this.flushed);
   };

@@ -1,6 +1,7 @@
 import type { Envelope } from '../core/envelope.js';
 import type { Gap } from '../core/subscription.js';
 import type { ResumedMeta, SnapshotMeta } from '../protocol/messages.js';
+import type { ClientKind, DeliveryObserver } from './delivery-observer.js';
 
 /**
  * What a transport (Socket.IO, SSE) hands delivery for one client: how the
@@ -32,4 +33,8 @@ export interface FrameEncoder<F> {
 export interface SessionTransport<F> {
   readonly encoder: FrameEncoder<F>;
   readonly sink: FrameSink<F>;
+  /** Which kind of client, for the observer. @default 'socketio' */
+  readonly kind?: ClientKind;
+  /** Told of the session's life (metrics). @default one that does nothing */
+  readonly observer?: DeliveryObserver;
 }

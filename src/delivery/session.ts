@@ -5,6 +5,13 @@ import type { EventBusService } from '../bus/event-bus.service.js';
 import { ClientPump } from './client-pump.js';
 import type { ClientRequest } from './client-request.js';
 import type { FrameEncoder, SessionTransport } from './frames.js';
+import {
+  NO_DELIVERY_OBSERVER,
+  type ClientKind,
+  type DeliveryObserver,
+  type DisconnectReason,
+  type ObservedSession,
+} from './delivery-observer.js';
 
 // The SSE controller imports it from here.
 export type { SessionTransport };
@@ -42,13 +49,20 @@ export async function awaitResumePoint(
  * hydrated. Transport-neutral; the gateway and the SSE endpoint each give it
  * a {@link SessionTransport}.
  */
-export class ClientSession<F> {
+export class ClientSession<F> implements ObservedSession {
+  readonly kind: ClientKind;
+  private pump!: ClientPump<F, AnyEventMap[string]>;
+  private readonly observer: DeliveryObserver;
+  private ended = false;
+
   private constructor(
     private readonly bus: EventBusService,
     readonly subscription: AnySubscription,
-    private readonly pump: ClientPump<F, AnyEventMap[string]>,
     private readonly transport: SessionTransport<F>,
-  ) {}
+  ) {
+    this.kind = transport.kind ?? 'socketio';
+    this.observer = transport.observer ?? NO_DELIVERY_OBSERVER;
+  }
 
   /**
    * Subscribes and hydrates in one synchronous step, so that what the client
@@ -79,15 +93,18 @@ export class ClientSession<F> {
             replayed: plan.messages.length,
           })
         : snapshotFrame(bus, transport.encoder, request.types, plan !== null);
-    const pump = new ClientPump(
+    const session = new ClientSession(bus, subscription, transport);
+    session.observer.opened(session, plan);
+    session.pump = new ClientPump(
       subscription,
       transport.encoder,
       transport.sink,
       subscription.capacity,
       [hydration],
       plan?.kind === 'replay' ? plan.messages : [],
+      (messages, gap, replay) =>
+        session.observer.writing(session, messages, gap, replay),
     );
-    const session = new ClientSession(bus, subscription, pump, transport);
     // A new epoch (the shared transport lost its data): re-hydrate in-band.
     subscription.onReset(() => session.resync(subscription.types));
     return session;
@@ -105,6 +122,7 @@ export class ClientSession<F> {
     onTaken?: (seq: number) => void,
   ): void {
     this.pump.requestSnapshot(() => {
+      this.observer.resynced(this);
       this.subscription.setTypes(types);
       const frame = snapshotFrame(
         this.bus,
@@ -120,8 +138,12 @@ export class ClientSession<F> {
     });
   }
 
-  close(): void {
+  /** Ends the session (idempotent); `reason` is what the observer is told. */
+  close(reason: DisconnectReason = 'client_closed'): void {
     this.subscription.close();
+    if (this.ended) return;
+    this.ended = true;
+    this.observer.closed(this, reason);
   }
 }
 

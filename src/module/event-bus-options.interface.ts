@@ -3,6 +3,12 @@ import type { LivebusCoreOptions } from '../core/core-options.js';
 
 export type { ActivityWorkerSettings };
 import type { TransportOption } from '../bus/transport-option.js';
+import type {
+  EventBusInspectorOptions,
+  EventBusMetricsOptions,
+} from './feature-options.interface.js';
+
+export type { EventBusInspectorOptions, EventBusMetricsOptions };
 
 /** A worker thread for `MonitorService` to run and supervise. */
 export interface MonitorWorkerOptions {
@@ -69,6 +75,13 @@ export interface EventBusModuleExtras {
   ingestPath?: string | false;
   /** Route of the Server-Sent Events stream (`GET`), or `false` to leave it out. @default 'api/events/stream' */
   ssePath?: string | false;
+  /**
+   * Prometheus metrics (prom-client, an optional peer): `true` for the
+   * defaults (`GET /metrics`, prom-client's global registry). @default false
+   */
+  metrics?: EventBusMetricsOptions | boolean;
+  /** The inspector page, e.g. `{ path: 'inspector' }`. @default false (none) */
+  inspector?: EventBusInspectorOptions | false;
 }
 
 /** A class that `forRootAsync({ useClass })` / `useExisting` asks for the options. */

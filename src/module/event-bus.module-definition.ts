@@ -12,6 +12,8 @@ import {
 import { createIngestController } from '../features/ingest/events.controller.js';
 import { createSnapshotController } from '../features/snapshot/snapshot.controller.js';
 import { createEventStreamController } from '../features/sse/event-stream.controller.js';
+import { featureParts } from './feature-parts.js';
+import { resolveFeatureOptions } from './resolve-options.js';
 
 export const {
   ConfigurableModuleClass: ConfigurableEventBusModule,
@@ -29,20 +31,35 @@ export const {
       snapshotPath: DEFAULT_SNAPSHOT_PATH,
       ingestPath: DEFAULT_INGEST_PATH,
       ssePath: DEFAULT_SSE_PATH,
+      metrics: false,
+      inspector: false,
     },
-    (definition, extras) => ({
-      ...definition,
-      global: extras.isGlobal,
-      controllers: [
-        createSnapshotController(extras.snapshotPath ?? DEFAULT_SNAPSHOT_PATH),
-        ...(extras.ssePath === false
-          ? []
-          : [createEventStreamController(extras.ssePath ?? DEFAULT_SSE_PATH)]),
-        ...(extras.ingestPath === false
-          ? []
-          : [createIngestController(extras.ingestPath ?? DEFAULT_INGEST_PATH)]),
-      ],
-    }),
+    (definition, extras) => {
+      const features = featureParts(resolveFeatureOptions(extras));
+      return {
+        ...definition,
+        global: extras.isGlobal,
+        providers: [...(definition.providers ?? []), ...features.providers],
+        controllers: [
+          createSnapshotController(
+            extras.snapshotPath ?? DEFAULT_SNAPSHOT_PATH,
+          ),
+          ...(extras.ssePath === false
+            ? []
+            : [
+                createEventStreamController(extras.ssePath ?? DEFAULT_SSE_PATH),
+              ]),
+          ...(extras.ingestPath === false
+            ? []
+            : [
+                createIngestController(
+                  extras.ingestPath ?? DEFAULT_INGEST_PATH,
+                ),
+              ]),
+          ...features.controllers,
+        ],
+      };
+    },
   )
   .build();
 

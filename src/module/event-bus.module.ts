@@ -1,7 +1,16 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RESOLVED_OPTIONS } from '../bus/event-bus-options.js';
+import {
+  RESOLVED_FEATURES,
+  RESOLVED_OPTIONS,
+  type ResolvedEventBusOptions,
+} from '../bus/event-bus-options.js';
 import { EventBusService } from '../bus/event-bus.service.js';
 import { EVENT_TRANSPORT } from '../bus/event-transport.token.js';
+import { LivebusDrain } from '../bus/livebus-drain.js';
+import { DELIVERY_OBSERVER } from '../delivery/delivery-observer.js';
+import { DeliveryStats } from '../delivery/delivery-stats.js';
+import { LivebusStatsService } from '../features/stats/livebus-stats.service.js';
+import { FEATURE_DEFAULTS } from './resolve-feature-options.js';
 import { PredictionsGateway } from '../features/gateway/predictions.gateway.js';
 import { MonitorService } from '../features/monitor/monitor.service.js';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
@@ -29,14 +38,28 @@ import { resolveEventBusOptions } from './resolve-options.js';
     {
       provide: RESOLVED_OPTIONS,
       useFactory: resolveEventBusOptions,
-      inject: [EVENT_BUS_OPTIONS],
+      inject: [EVENT_BUS_OPTIONS, RESOLVED_FEATURES],
     },
     eventTransportProvider,
+    {
+      provide: DeliveryStats,
+      useFactory: deliveryStats,
+      inject: [RESOLVED_OPTIONS],
+    },
+    { provide: DELIVERY_OBSERVER, useExisting: DeliveryStats },
+    LivebusDrain,
+    LivebusStatsService,
     EventBusService,
     PredictionsGateway,
     MonitorService,
   ],
-  exports: [EventBusService, MonitorService, EVENT_TRANSPORT],
+  exports: [
+    EventBusService,
+    MonitorService,
+    EVENT_TRANSPORT,
+    LivebusDrain,
+    LivebusStatsService,
+  ],
 })
 export class EventBusModule extends ConfigurableEventBusModule {
   /** The module with `options` (every one optional). */
@@ -45,4 +68,16 @@ export class EventBusModule extends ConfigurableEventBusModule {
   ): DynamicModule {
     return super.forRoot(options);
   }
+}
+
+/** The delivery counters; latency is measured when the metrics or the inspector show it. */
+function deliveryStats(options: ResolvedEventBusOptions): DeliveryStats {
+  const measured = options.metrics ?? options.inspector;
+  return new DeliveryStats({
+    latencyBoundsMs: measured
+      ? (options.metrics?.latencyBoundsMs ??
+        FEATURE_DEFAULTS.latencyBuckets.map((seconds) => seconds * 1000))
+      : null,
+    eventTypes: options.metrics?.eventTypes ?? null,
+  });
 }

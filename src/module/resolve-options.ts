@@ -3,9 +3,11 @@ import { assertPositive } from '../core/assert-option.js';
 import { resolveCoreOptions } from '../core/core-options.js';
 import type {
   ResolvedEventBusOptions,
+  ResolvedFeatureOptions,
   ResolvedWorkerOptions,
 } from '../bus/event-bus-options.js';
 import { checkTransportOption } from '../bus/transport-option.js';
+import { resolveFeatureOptions } from './resolve-feature-options.js';
 import { DEFAULT_NAMESPACE } from '../protocol/messages.js';
 import { WORKER_DEFAULTS } from '../protocol/worker-messages.js';
 import type {
@@ -30,6 +32,7 @@ export const MODULE_DEFAULTS = {
  */
 export function resolveEventBusOptions(
   options: EventBusModuleOptions = {},
+  features: ResolvedFeatureOptions = resolveFeatureOptions({}),
 ): ResolvedEventBusOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('EventBusModule options must be an object');
@@ -57,8 +60,12 @@ export function resolveEventBusOptions(
     shutdownGraceMs,
     sseKeepAliveMs: options.sseKeepAliveMs ?? MODULE_DEFAULTS.sseKeepAliveMs,
     worker: resolveWorker(options.worker),
+    metrics: features.metrics,
+    inspector: features.inspector,
   };
 }
+
+export { resolveFeatureOptions };
 
 function resolveWorker(
   worker: EventBusModuleOptions['worker'],

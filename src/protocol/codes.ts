@@ -1,8 +1,9 @@
 /**
  * Why the server refused or ended a connection: one small table shared by
  * Socket.IO (`connect_error` data, and the `livebus:close` notice before a
- * server-side disconnect), SSE (the `close` event) and the client, and counted
- * in the metrics. A code is stable; its message is for people.
+ * server-side disconnect), SSE (its last message, `event: livebus:close`) and
+ * the client, and counted in the metrics. A code is stable; its message is
+ * for people.
  */
 export const CLOSE_CODES = {
   /** The server is shutting down or restarting: reconnect after a delay. */

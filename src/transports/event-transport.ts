@@ -1,5 +1,6 @@
 import type { ResolvedCoreOptions } from '../core/core-options.js';
 import type { EncodedEvent } from '../core/event-codec.js';
+import type { HistogramSnapshot } from '../core/latency-histogram.js';
 
 /** What a publish returns: where the event stands in the stream. */
 export interface PublishReceipt {
@@ -11,6 +12,22 @@ export interface PublishReceipt {
 
 /** Where a transport is: `degraded` while its backend is unreachable. */
 export type TransportState = 'starting' | 'ready' | 'degraded' | 'stopped';
+
+/** What a shared transport reports about itself (for metrics and health). */
+export interface TransportStats {
+  /** Times the shared stream began a new epoch after start (its data was lost or replaced). */
+  readonly epochChanges: number;
+  /** How long appends took to be answered, in ms (failures included). */
+  readonly commandLatency: HistogramSnapshot;
+  /** Appends that failed (refused, unanswered, timed out). */
+  readonly commandErrors: number;
+  /**
+   * The newest seq of the shared stream, asked of the backend now, or
+   * `null` when it could not be asked: with the bus's own `lastSeq`, how
+   * far this node's reader trails.
+   */
+  readonly headSeq: number | null;
+}
 
 /**
  * The side of this node's bus a transport talks to: just what carrying
@@ -93,6 +110,11 @@ export interface EventTransport {
    */
   readonly sharedSequence: boolean;
   /**
+   * A short name for logs, metrics labels and the inspector (`'memory'`,
+   * `'redis'`). @default 'custom'
+   */
+  readonly name?: string;
+  /**
    * Connects and loads the shared state into `sink`; rejects with a clear
    * error (never a secret such as a password) if it cannot.
    */
@@ -106,6 +128,8 @@ export interface EventTransport {
   append(events: readonly EncodedEvent[]): Promise<PublishReceipt>;
   /** Stops reading and disconnects. */
   stop(): Promise<void>;
+  /** Optional: how the shared backend is doing (a memory transport has nothing to say). */
+  stats?(): Promise<TransportStats>;
 }
 
 /**

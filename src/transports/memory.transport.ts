@@ -13,6 +13,7 @@ import {
  */
 export class MemoryTransport implements EventTransport {
   readonly sharedSequence = false;
+  readonly name = 'memory';
   private sink: TransportSink | null = null;
   private _state: TransportState = 'starting';
 

@@ -10,6 +10,20 @@ import {
 } from '../../delivery/client-request.js';
 import { awaitResumePoint, ClientSession } from '../../delivery/session.js';
 import {
+  closeNotice,
+  refusalError,
+  RefusalLog,
+  shutdownNotice,
+  slowClientNotice,
+} from '../../delivery/close-notice.js';
+import {
+  DELIVERY_OBSERVER,
+  type DeliveryObserver,
+  type DisconnectReason,
+} from '../../delivery/delivery-observer.js';
+import { LivebusDrain } from '../../bus/livebus-drain.js';
+import { CLOSE_MESSAGE, type CloseNotice } from '../../protocol/codes.js';
+import {
   RESOLVED_OPTIONS,
   type ResolvedEventBusOptions,
 } from '../../bus/event-bus-options.js';
@@ -59,10 +73,13 @@ export class PredictionsGateway
   // Engine.IO connections not yet closed, also those closing: shutdown
   // waits for their last packets to leave.
   private readonly connections = new Set<Socket['conn']>();
+  private readonly refusals = new RefusalLog(this.logger);
 
   constructor(
     private readonly bus: EventBusService,
     @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
+    @Inject(DELIVERY_OBSERVER) private readonly observer: DeliveryObserver,
+    private readonly drain: LivebusDrain,
   ) {
     this.namespaceName = options.namespace;
     this.shutdownGraceMs = options.shutdownGraceMs;
@@ -88,6 +105,10 @@ export class PredictionsGateway
     // attached here rather than through the decorator's static metadata.
     this.namespace = server.of(this.namespaceName);
     this.namespace.use((socket, next) => {
+      if (this.drain.draining || this.bus.isClosed) {
+        next(this.refuse(shutdownNotice()));
+        return;
+      }
       let request: ClientRequest;
       try {
         request = parseClientRequest(
@@ -95,7 +116,7 @@ export class PredictionsGateway
           socket.handshake.query,
         );
       } catch (error) {
-        next(error as Error);
+        next(this.refuse(closeNotice('bad_request', (error as Error).message)));
         return;
       }
       socket.data.livebus = request;
@@ -105,9 +126,10 @@ export class PredictionsGateway
   }
 
   /**
-   * Tells every client the server is going (`io server disconnect`) and
-   * waits, at most `shutdownGraceMs`, for that to leave: Nest's `dispose()`,
-   * which comes next, closes Engine.IO sockets discarding what they still
+   * Tells every client the server is going (a `livebus:close` notice with
+   * the code `server_shutdown`, then `io server disconnect`) and waits, at
+   * most `shutdownGraceMs`, for that to leave: Nest's `dispose()`, which
+   * comes next, closes Engine.IO sockets discarding what they still
    * buffer, a last event in flight and the disconnect packet behind it.
    */
   async beforeApplicationShutdown(): Promise<void> {
@@ -115,7 +137,7 @@ export class PredictionsGateway
       (conn) => new Promise((resolve) => conn.once('close', resolve)),
     );
     for (const socket of this.namespace?.sockets.values() ?? []) {
-      socket.disconnect(true);
+      closeWith(socket, shutdownNotice());
     }
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
@@ -136,10 +158,15 @@ export class PredictionsGateway
     const session = ClientSession.open(
       this.bus,
       socket.data.livebus as ClientRequest,
-      { encoder: this.encoder, sink: webSocketAwareSink(conn) },
+      {
+        encoder: this.encoder,
+        sink: webSocketAwareSink(conn),
+        kind: 'socketio',
+        observer: this.observer,
+      },
     );
     if (!session) {
-      socket.disconnect(true);
+      closeWith(socket, shutdownNotice());
       return;
     }
     socket.on(SUBSCRIBE_MESSAGE, (body: unknown, ack?: unknown) => {
@@ -155,16 +182,52 @@ export class PredictionsGateway
       }
       session.resync(types, reply && ((seq) => reply({ seq })));
     });
-    socket.once('disconnect', () => session.close());
+    socket.once('disconnect', (reason: string) =>
+      session.close(disconnectReason(socket, reason)),
+    );
     session.subscription.onClose((reason) => {
       if (reason === 'closed') return;
       if (reason === 'overflow') {
         this.logger.warn(
-          `client ${socket.id} disconnected: its queue overflowed (overflow policy 'disconnect')`,
+          `client disconnected: transport=socketio code=slow_client (its queue overflowed, overflow policy 'disconnect')`,
         );
+        closeWith(socket, slowClientNotice());
+        return;
       }
-      socket.disconnect(true);
+      closeWith(socket, shutdownNotice());
     });
+  }
+
+  /** Counts and logs a refused connection; the error for `next()`. */
+  private refuse(notice: CloseNotice): Error {
+    this.observer.refused('socketio', notice.code);
+    this.refusals.refused('socketio', notice);
+    return refusalError(notice);
+  }
+}
+
+/** Sends `notice`, then disconnects; the code is remembered for the metrics. */
+function closeWith(socket: Socket, notice: CloseNotice): void {
+  if (socket.disconnected) return;
+  socket.data.livebusClose = notice.code;
+  socket.emit(CLOSE_MESSAGE, notice);
+  socket.disconnect(true);
+}
+
+/** Why a socket left, as a {@link DisconnectReason} (a bounded label). */
+function disconnectReason(socket: Socket, reason: string): DisconnectReason {
+  const code = socket.data.livebusClose as DisconnectReason | undefined;
+  if (code) return code;
+  switch (reason) {
+    case 'client namespace disconnect':
+    case 'transport close':
+      return 'client_closed';
+    case 'server namespace disconnect':
+      return 'server';
+    case 'server shutting down':
+      return 'server_shutdown';
+    default:
+      return 'connection_lost';
   }
 }
 

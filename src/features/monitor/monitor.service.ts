@@ -41,6 +41,8 @@ export type MonitorStateEvent = {
 export interface MonitorStats {
   /** Events relayed from the worker into the bus. */
   relayed: number;
+  /** Batches the worker helper sent (each answered once in the bus). */
+  batches: number;
   /** Worker messages the bus refused as invalid (logged). */
   invalid: number;
   /** Worker messages that arrived after the bus closed (shutdown). */
@@ -83,6 +85,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private startedAt = 0;
   private readonly counters: MonitorStats = {
     relayed: 0,
+    batches: 0,
     invalid: 0,
     afterClose: 0,
     unavailable: 0,
@@ -101,6 +104,11 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
 
   get state(): MonitorState {
     return this._state;
+  }
+
+  /** Whether the module runs a worker at all (the `worker` option is not `false`). */
+  get configured(): boolean {
+    return this.workerOptions !== null;
   }
 
   /** The running worker's thread id, or `null`. */
@@ -235,6 +243,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     }
     switch (message.kind) {
       case 'livebus:batch':
+        this.counters.batches++;
         this.noteDroppedInWorker(message.dropped);
         // The worker sends its next batch once this one is in the bus (and,
         // with Redis, stored): the port never holds more than one. Always

@@ -3,6 +3,7 @@ import {
   Controller,
   Get,
   Inject,
+  Logger,
   Query,
   Req,
   Res,
@@ -34,6 +35,18 @@ import {
   type ResolvedEventBusOptions,
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
+import {
+  closeNotice,
+  RefusalLog,
+  shutdownNotice,
+  slowClientNotice,
+} from '../../delivery/close-notice.js';
+import {
+  DELIVERY_OBSERVER,
+  type DeliveryObserver,
+  type DisconnectReason,
+} from '../../delivery/delivery-observer.js';
+import { CLOSE_MESSAGE, type CloseNotice } from '../../protocol/codes.js';
 
 // One encoder for all streams: each event's SSE frame is cached on it.
 const encoder: FrameEncoder<string> = {
@@ -60,11 +73,13 @@ const encoder: FrameEncoder<string> = {
 export class EventStreamController {
   private readonly keepAliveMs: number;
   private readonly cookiePath: string;
+  private readonly refusals = new RefusalLog(new Logger('EventStream'));
 
   constructor(
     private readonly bus: EventBusService,
     options: ResolvedEventBusOptions,
     path: string,
+    private readonly observer: DeliveryObserver,
   ) {
     this.keepAliveMs = options.sseKeepAliveMs;
     this.cookiePath = '/' + path.replace(/^\/+/, '');
@@ -95,6 +110,8 @@ export class EventStreamController {
     };
     const transport: SessionTransport<string> = {
       encoder,
+      kind: 'sse',
+      observer: this.observer,
       sink: {
         write(frames, onFlushed) {
           // Drain-aware like the gateway: the next batch waits for 'drain'.
@@ -105,7 +122,7 @@ export class EventStreamController {
     };
     const session = ClientSession.open(this.bus, request, transport);
     if (!session) {
-      res.end();
+      res.end(closeFrame(shutdownNotice()));
       return;
     }
     const keepAlive = setInterval(() => {
@@ -115,13 +132,19 @@ export class EventStreamController {
       idle = true;
     }, this.keepAliveMs);
     keepAlive.unref();
+    // The code the server ended the stream with, if it did.
+    let closedWith: DisconnectReason = 'client_closed';
     const end = (): void => {
       clearInterval(keepAlive);
-      session.close();
+      session.close(closedWith);
     };
     res.once('close', end);
     session.subscription.onClose((reason) => {
-      if (reason !== 'closed') res.end();
+      if (reason === 'closed') return;
+      const notice =
+        reason === 'overflow' ? slowClientNotice() : shutdownNotice();
+      closedWith = notice.code;
+      res.end(closeFrame(notice));
     });
   }
 
@@ -145,9 +168,21 @@ export class EventStreamController {
         {},
       );
     } catch (error) {
-      throw new BadRequestException((error as Error).message);
+      const notice = closeNotice('bad_request', (error as Error).message);
+      this.observer.refused('sse', notice.code);
+      this.refusals.refused('sse', notice);
+      throw new BadRequestException(notice.message);
     }
   }
+}
+
+/**
+ * The last message of a stream the server ends: `event: livebus:close` with
+ * the notice. EventSource reconnects by itself; a client that reads the code
+ * calls `close()` where `CLOSE_CODES[code].reconnect` is false.
+ */
+function closeFrame(notice: CloseNotice): string {
+  return `event: ${CLOSE_MESSAGE}\ndata: ${JSON.stringify(notice)}\n\n`;
 }
 
 const EPOCH_COOKIE_PATTERN = new RegExp(
@@ -173,8 +208,9 @@ export function createEventStreamController(
     constructor(
       bus: EventBusService,
       @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
+      @Inject(DELIVERY_OBSERVER) observer: DeliveryObserver,
     ) {
-      super(bus, options, path);
+      super(bus, options, path, observer);
     }
   }
   return BoundEventStreamController;

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { EncodedEvent } from '../../core/event-codec.js';
+import { LatencyHistogram } from '../../core/latency-histogram.js';
 import {
   TransportUnavailableError,
   type EventTransport,
   type PublishReceipt,
   type TransportSink,
   type TransportState,
+  type TransportStats,
 } from '../event-transport.js';
 import {
   REDIS_DEFAULTS,
@@ -23,6 +25,8 @@ export type { RedisTransportOptions };
 
 /** Most entries one XREAD takes; see `StreamReader`. */
 const MAX_READ_COUNT = 1000;
+/** Buckets of the append latency, in ms: a round trip on a LAN to a timeout. */
+const COMMAND_LATENCY_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, 5000];
 
 /**
  * Several nodes behind one Redis. A publish goes into a Redis Stream (with a
@@ -34,6 +38,7 @@ const MAX_READ_COUNT = 1000;
  */
 export class RedisTransport implements EventTransport {
   readonly sharedSequence = true;
+  readonly name = 'redis';
   /** The last problem met (a failed reconnect, a skipped stream entry), for diagnosis. */
   lastError = '';
   private writer: Redis | null = null;
@@ -46,6 +51,8 @@ export class RedisTransport implements EventTransport {
   private readonly keys: RedisKeys;
   private transient: ReadonlySet<string> = new Set();
   private maxLen = 1;
+  private readonly commandLatency = new LatencyHistogram(COMMAND_LATENCY_MS);
+  private commandErrors = 0;
 
   constructor(private readonly options: RedisTransportOptions) {
     checkRedisOptions(options);
@@ -157,6 +164,7 @@ export class RedisTransport implements EventTransport {
     // Not connected: ioredis refuses the command without sending it (no
     // offline queue), so nothing can have been published.
     const sent = this.writer?.status === 'ready';
+    const started = performance.now();
     try {
       if (!sent) {
         throw new Error(
@@ -171,8 +179,11 @@ export class RedisTransport implements EventTransport {
         this.keys.latest,
         ...args,
       );
+      this.commandLatency.observe(performance.now() - started);
       return { seq: Number(seq), epoch };
     } catch (error) {
+      if (sent) this.commandLatency.observe(performance.now() - started);
+      this.commandErrors++;
       const message = (error as Error).message;
       // Sent, and the reply was lost (connection closed) or late (timed
       // out): the script may have run. Refused before it was sent, or
@@ -189,6 +200,23 @@ export class RedisTransport implements EventTransport {
         { cause: error, maybePublished },
       );
     }
+  }
+
+  async stats(): Promise<TransportStats> {
+    let headSeq: number | null = null;
+    if (this.writer?.status === 'ready') {
+      try {
+        headSeq = Number((await this.writer.get(this.keys.seq)) ?? 0);
+      } catch {
+        headSeq = null;
+      }
+    }
+    return {
+      epochChanges: this.streamReader?.epochChanges ?? 0,
+      commandLatency: this.commandLatency.snapshot(),
+      commandErrors: this.commandErrors,
+      headSeq,
+    };
   }
 
   /** Stops reading and disconnects; a second call waits for the first. */

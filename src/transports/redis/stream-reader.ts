@@ -24,6 +24,9 @@ export class StreamReader {
   private recheckEpoch = false;
   private reading: Promise<void> = Promise.resolve();
   private lastId = '0-0';
+  private loadedEpoch: string | null = null;
+  /** Times this node moved to a new epoch after its first load. */
+  epochChanges = 0;
   private wakeStopped: () => void = () => undefined;
   private readonly stoppedSignal = new Promise<null>((resolve) => {
     this.wakeStopped = () => resolve(null);
@@ -81,6 +84,10 @@ export class StreamReader {
     // before the kept entries, then apply them to fill the history; each
     // type ends at its hash value again.
     const first = entries.length > 0 ? entries[0].seq : state.seq + 1;
+    if (this.loadedEpoch !== null && this.loadedEpoch !== state.epoch) {
+      this.epochChanges++;
+    }
+    this.loadedEpoch = state.epoch;
     this.toSink(() => this.sink.restart(state.epoch, first - 1, state.latest));
     const last = state.entries.at(-1);
     if (last) this.lastId = last[0];
