@@ -1,11 +1,11 @@
 import {
-  BadRequestException,
   Controller,
   Get,
   Inject,
   Query,
   Req,
   Res,
+  UseFilters,
   type Type,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -34,6 +34,7 @@ import {
   type ResolvedEventBusOptions,
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
+import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 
 // One encoder for all streams: each event's SSE frame is cached on it.
 const encoder: FrameEncoder<string> = {
@@ -55,8 +56,10 @@ const encoder: FrameEncoder<string> = {
  * `lastSeq`; its epoch comes from `?epoch=`, else from the
  * `livebus_epoch` cookie this endpoint sets, else is taken to be the
  * current one. Delivery is the same bounded, drain-aware pump with gap
- * notices; an idle stream gets a keep-alive comment.
+ * notices; an idle stream gets a keep-alive comment. A malformed request
+ * is answered `400` (naming the field) by {@link BusExceptionFilter}.
  */
+@UseFilters(BusExceptionFilter)
 export class EventStreamController {
   private readonly keepAliveMs: number;
   private readonly cookiePath: string;
@@ -130,23 +133,19 @@ export class EventStreamController {
     query: Record<string, unknown>,
   ): ClientRequest {
     const lastEventId = req.headers['last-event-id'] ?? query.lastEventId;
-    try {
-      return parseClientRequest(
-        {
-          types: query.types,
-          lastSeq: lastEventId,
-          epoch:
-            lastEventId === undefined
-              ? undefined
-              : (query.epoch ??
-                epochCookie(req.headers.cookie) ??
-                this.bus.epoch),
-        },
-        {},
-      );
-    } catch (error) {
-      throw new BadRequestException((error as Error).message);
-    }
+    return parseClientRequest(
+      {
+        types: query.types,
+        lastSeq: lastEventId,
+        epoch:
+          lastEventId === undefined
+            ? undefined
+            : (query.epoch ??
+              epochCookie(req.headers.cookie) ??
+              this.bus.epoch),
+      },
+      {},
+    );
   }
 }
 
