@@ -9,6 +9,7 @@ import {
   DEFAULT_SSE_PATH,
   EVENT_BUS_OPTIONS,
 } from './event-bus.constants.js';
+import { createPredictionsGateway } from '../features/gateway/predictions.gateway.js';
 import { createIngestController } from '../features/ingest/events.controller.js';
 import { createSnapshotController } from '../features/snapshot/snapshot.controller.js';
 import { createEventStreamController } from '../features/sse/event-stream.controller.js';
@@ -33,6 +34,11 @@ export const {
     (definition, extras) => ({
       ...definition,
       global: extras.isGlobal,
+      // The gateway is bound to the namespace option: a class per registration.
+      providers: [
+        ...(definition.providers ?? []),
+        ...createPredictionsGateway(),
+      ],
       controllers: [
         createSnapshotController(extras.snapshotPath ?? DEFAULT_SNAPSHOT_PATH),
         ...(extras.ssePath === false

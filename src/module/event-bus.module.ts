@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../bus/event-bus-options.js';
 import { EventBusService } from '../bus/event-bus.service.js';
-import { PredictionsGateway } from '../features/gateway/predictions.gateway.js';
 import { MonitorService } from '../features/monitor/monitor.service.js';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
 import {
@@ -19,8 +18,9 @@ import { resolveEventBusOptions } from './resolve-options.js';
  * ```
  *
  * Provides {@link EventBusService} (global by default), the
- * {@link PredictionsGateway}, the snapshot, SSE and ingest controllers, and
- * the {@link MonitorService} that runs the publishing worker thread.
+ * `PredictionsGateway` (on the configured namespace), the snapshot, SSE and
+ * ingest controllers, and the {@link MonitorService} that runs the
+ * publishing worker thread.
  */
 @Module({
   providers: [
@@ -30,7 +30,6 @@ import { resolveEventBusOptions } from './resolve-options.js';
       inject: [EVENT_BUS_OPTIONS],
     },
     EventBusService,
-    PredictionsGateway,
     MonitorService,
   ],
   exports: [EventBusService, MonitorService],
