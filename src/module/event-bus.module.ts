@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { RESOLVED_OPTIONS } from '../bus/event-bus-options.js';
 import { EventBusService } from '../bus/event-bus.service.js';
+import { activityWorkerPathProvider } from '../features/monitor/activity-worker-path.provider.js';
 import { MonitorService } from '../features/monitor/monitor.service.js';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
 import {
@@ -31,6 +32,7 @@ import { resolveEventBusOptions } from './resolve-options.js';
     },
     EventBusService,
     MonitorService,
+    activityWorkerPathProvider,
   ],
   exports: [EventBusService, MonitorService],
 })
