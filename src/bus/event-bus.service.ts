@@ -163,7 +163,12 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
    * @throws (rejects) TransportUnavailableError when Redis cannot take it
    */
   publish<E extends EventOf<M>>(event: E): Promise<PublishReceipt> {
-    return this.append(() => [this.bus.accept(event)]);
+    try {
+      this.assertReady();
+      return this.transport.append([this.bus.accept(event)]);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /**
@@ -173,14 +178,9 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
    * throws, like {@link publish}.
    */
   publishAll(events: readonly unknown[]): Promise<PublishReceipt> {
-    return this.append(() => this.bus.acceptAll(events));
-  }
-
-  /** Accepts (validates, encodes) and appends; any refusal becomes a rejection. */
-  private append(accept: () => EncodedEvent[]): Promise<PublishReceipt> {
     try {
       this.assertReady();
-      return this.transport.append(accept());
+      return this.transport.append(this.bus.acceptAll(events));
     } catch (error) {
       return Promise.reject(error as Error);
     }
