@@ -156,4 +156,22 @@ describe('bus errors over HTTP', () => {
       await closing;
     }
   });
+
+  it('answers 400 to a malformed SSE request, with the field and a stable code', async () => {
+    const t = await startApp({ worker: false });
+    try {
+      const response = await fetch(`${t.url}/api/events/stream?types=a,,b`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toEqual({
+        statusCode: 400,
+        error: 'Bad Request',
+        message:
+          'types: must be an array of non-empty type names (or a comma-separated string)',
+        field: 'types',
+        code: 'bad_request',
+      });
+    } finally {
+      await t.close();
+    }
+  });
 });
