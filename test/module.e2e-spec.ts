@@ -154,12 +154,13 @@ describe('EventBusModule.forRootAsync', () => {
   it('refuses a publish before the module has initialised with BusNotReadyError, counted', async () => {
     @Injectable()
     class EarlyPublisher {
-      error: unknown;
+      thrown: unknown;
+      published: Promise<unknown> | undefined;
       constructor(bus: EventBusService) {
         try {
-          void bus.publish({ type: 'too-early' });
+          this.published = bus.publish({ type: 'too-early' });
         } catch (error) {
-          this.error = error;
+          this.thrown = error;
         }
       }
     }
@@ -167,9 +168,10 @@ describe('EventBusModule.forRootAsync', () => {
       imports: [EventBusModule.forRoot({ worker: false })],
       providers: [EarlyPublisher],
     }).compile();
-    expect(moduleRef.get(EarlyPublisher).error).toBeInstanceOf(
-      BusNotReadyError,
-    );
+    const early = moduleRef.get(EarlyPublisher);
+    // Refused with a rejected promise, never a synchronous throw.
+    expect(early.thrown).toBeUndefined();
+    await expect(early.published).rejects.toBeInstanceOf(BusNotReadyError);
     const app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     const bus = app.get(EventBusService);

@@ -103,6 +103,7 @@ describe('resume over Socket.IO (handshake lastSeq + epoch)', () => {
     expect(await socket.emitWithAck('subscribe', { types: 'a,,' })).toEqual({
       error:
         'types: must be an array of non-empty type names (or a comma-separated string)',
+      code: 'bad_request',
     });
     const replay = t.connect('/predictions', {
       auth: { types: ['b'], epoch: t.bus.epoch, lastSeq: 0 },
@@ -118,6 +119,10 @@ describe('resume over Socket.IO (handshake lastSeq + epoch)', () => {
     expect(error.message).toBe(
       'epoch: is required with lastSeq: send the epoch of the snapshot message the seq belongs to',
     );
+    // A stable code beside the message, for programs.
+    expect((error as Error & { data?: unknown }).data).toEqual({
+      code: 'bad_request',
+    });
   });
 });
 

@@ -148,24 +148,36 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
    * once it has stored the event; in memory the event has reached every
    * local subscriber before this returns, so calls without `await` keep
    * their order (with Redis too: one connection keeps the order).
-   * @throws InvalidEventError (its `path` names the field) or EventTooLargeError, at once
-   * @throws BusClosedError after shutdown began
-   * @throws BusNotReadyError before the module has initialised
-   * @throws TransportUnavailableError (rejected) when Redis cannot take it
+   *
+   * Never throws: every refusal is a rejected promise, so one `catch` (or
+   * `await` in a `try`) handles them all.
+   * @throws (rejects) InvalidEventError (its `path` names the field) or EventTooLargeError
+   * @throws (rejects) BusClosedError after shutdown began
+   * @throws (rejects) BusNotReadyError before the module has initialised
+   * @throws (rejects) TransportUnavailableError when Redis cannot take it
    */
   publish<E extends EventOf<M>>(event: E): Promise<PublishReceipt> {
-    this.assertReady();
-    return this.transport.append([this.bus.accept(event)]);
+    try {
+      this.assertReady();
+      return this.transport.append([this.bus.accept(event)]);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /**
-   * Publishes several events in order, all or nothing: a bad one throws
+   * Publishes several events in order, all or nothing: a bad one rejects
    * with its index in `path` (`events[2].type`) and none is published.
-   * Resolves with the first event's `seq`; the others follow it.
+   * Resolves with the first event's `seq`; the others follow it. Never
+   * throws, like {@link publish}.
    */
   publishAll(events: readonly unknown[]): Promise<PublishReceipt> {
-    this.assertReady();
-    return this.transport.append(this.bus.acceptAll(events));
+    try {
+      this.assertReady();
+      return this.transport.append(this.bus.acceptAll(events));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   private assertReady(): void {

@@ -1,5 +1,3 @@
-import { InvalidEventError } from '../core/errors.js';
-
 /** What a client may ask for when it connects (or reconnects). */
 export interface ClientRequest {
   /** Resume after this point of the stream, instead of a fresh snapshot. */
@@ -8,9 +6,31 @@ export interface ClientRequest {
   readonly types: ReadonlySet<string> | null;
 }
 
-/** Thrown for a handshake the gateway cannot honour; the client gets it as `connect_error`. */
-export class ClientRequestError extends InvalidEventError {
+/** The stable code of a client request the server refuses as malformed. */
+export const BAD_REQUEST_CODE = 'bad_request';
+
+/**
+ * Thrown for a client request the server cannot honour: a Socket.IO
+ * handshake (the client gets it as `connect_error`, with `data.code`), a
+ * `subscribe` message (its ack answers `{ error, code }`), an SSE query
+ * (`400`). Not an `InvalidEventError`: no event was refused, and
+ * the bus does not count it as one.
+ */
+export class ClientRequestError extends Error {
   override readonly name = 'ClientRequestError';
+  /** Stable, for programs: what kind of refusal this is. */
+  readonly code = BAD_REQUEST_CODE;
+  /** What Socket.IO sends beside the message in `connect_error`. */
+  readonly data: { readonly code: typeof BAD_REQUEST_CODE };
+
+  constructor(
+    /** The request field at fault, e.g. `lastSeq`. */
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.data = { code: this.code };
+  }
 }
 
 type Fields = Record<string, unknown>;

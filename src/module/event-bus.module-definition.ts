@@ -9,6 +9,7 @@ import {
   DEFAULT_SSE_PATH,
   EVENT_BUS_OPTIONS,
 } from './event-bus.constants.js';
+import { createPredictionsGateway } from '../features/gateway/predictions.gateway.js';
 import { createIngestController } from '../features/ingest/events.controller.js';
 import { createSnapshotController } from '../features/snapshot/snapshot.controller.js';
 import { createEventStreamController } from '../features/sse/event-stream.controller.js';
@@ -39,7 +40,12 @@ export const {
       return {
         ...definition,
         global: extras.isGlobal,
-        providers: [...(definition.providers ?? []), ...features.providers],
+        // The gateway is bound to the namespace option: a class per registration.
+        providers: [
+          ...(definition.providers ?? []),
+          ...createPredictionsGateway(),
+          ...features.providers,
+        ],
         controllers: [
           createSnapshotController(
             extras.snapshotPath ?? DEFAULT_SNAPSHOT_PATH,

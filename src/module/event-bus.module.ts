@@ -11,7 +11,7 @@ import { DELIVERY_OBSERVER } from '../delivery/delivery-observer.js';
 import { DeliveryStats } from '../delivery/delivery-stats.js';
 import { LivebusStatsService } from '../features/stats/livebus-stats.service.js';
 import { FEATURE_DEFAULTS } from './resolve-feature-options.js';
-import { PredictionsGateway } from '../features/gateway/predictions.gateway.js';
+import { activityWorkerPathProvider } from '../features/monitor/activity-worker-path.provider.js';
 import { MonitorService } from '../features/monitor/monitor.service.js';
 import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
 import {
@@ -30,8 +30,9 @@ import { resolveEventBusOptions } from './resolve-options.js';
  * ```
  *
  * Provides {@link EventBusService} (global by default), the
- * {@link PredictionsGateway}, the snapshot, SSE and ingest controllers, and
- * the {@link MonitorService} that runs the publishing worker thread.
+ * `PredictionsGateway` (on the configured namespace), the snapshot, SSE and
+ * ingest controllers, and the {@link MonitorService} that runs the
+ * publishing worker thread.
  */
 @Module({
   providers: [
@@ -50,8 +51,8 @@ import { resolveEventBusOptions } from './resolve-options.js';
     LivebusDrain,
     LivebusStatsService,
     EventBusService,
-    PredictionsGateway,
     MonitorService,
+    activityWorkerPathProvider,
   ],
   exports: [
     EventBusService,

@@ -1,9 +1,23 @@
-import { Inject, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { WebSocketGateway, type OnGatewayInit } from '@nestjs/websockets';
-import type { Namespace, Server, Socket } from 'socket.io';
-import type { Envelope } from '../../core/envelope.js';
-import type { FrameEncoder, FrameSink } from '../../delivery/client-pump.js';
 import {
+  Inject,
+  Logger,
+  type BeforeApplicationShutdown,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
+import {
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  type OnGatewayConnection,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import type { Envelope } from '../../core/envelope.js';
+import type { FrameEncoder } from '../../delivery/client-pump.js';
+import {
+  ClientRequestError,
   parseClientRequest,
   parseTypes,
   type ClientRequest,
@@ -28,6 +42,7 @@ import {
   type ResolvedEventBusOptions,
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
+import { webSocketAwareSink } from './engine-sink.js';
 import { eventPacketPrefix, wireFrame, type WireFrame } from './wire.js';
 import {
   GAP_MESSAGE,
@@ -37,15 +52,14 @@ import {
   type Gap,
   type ResumedMeta,
   type SnapshotMeta,
+  type SubscribeAck,
 } from '../../protocol/messages.js';
 
-const TEXT_WRITE = { compress: false };
-
-/** The parts of Engine.IO's WebSocket transport the batched write relies on. */
-interface EngineTransport {
-  name: string;
-  perMessageDeflate?: unknown;
-  socket?: { _sender?: { sendFrame?: unknown } };
+/** One connected client: its session, and the `subscribe` answer it waits for. */
+interface ConnectedClient {
+  readonly session: ClientSession<WireFrame>;
+  /** Settles the newest unanswered `subscribe`; `undefined` sends no ack. */
+  answer: ((ack: SubscribeAck | undefined) => void) | null;
 }
 
 /**
@@ -60,15 +74,24 @@ interface EngineTransport {
  * queue to the socket only while the client's transport keeps up, so a
  * client that stops reading costs at most its queue; what it lost is told by
  * a `gap` message before the next event.
+ *
+ * `subscribe` is a Nest message handler: the guards, pipes, interceptors
+ * and filters an app applies (`APP_GUARD`, `useGlobalInterceptors`, ...)
+ * run for it as for any gateway message. The module registers a subclass
+ * bound to the configured namespace (see {@link createPredictionsGateway});
+ * inject it by this class.
  */
-@WebSocketGateway()
 export class PredictionsGateway
-  implements OnGatewayInit, BeforeApplicationShutdown
+  implements
+    OnGatewayInit<Namespace>,
+    OnGatewayConnection<Socket>,
+    BeforeApplicationShutdown
 {
   private readonly logger = new Logger('PredictionsGateway');
   private readonly namespaceName: string;
   private readonly encoder: FrameEncoder<WireFrame>;
   private namespace: Namespace | undefined;
+  private readonly clients = new WeakMap<Socket, ConnectedClient>();
   private readonly shutdownGraceMs: number;
   // Engine.IO connections not yet closed, also those closing: shutdown
   // waits for their last packets to leave.
@@ -77,8 +100,8 @@ export class PredictionsGateway
 
   constructor(
     private readonly bus: EventBusService,
-    @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
-    @Inject(DELIVERY_OBSERVER) private readonly observer: DeliveryObserver,
+    options: ResolvedEventBusOptions,
+    private readonly observer: DeliveryObserver,
     private readonly drain: LivebusDrain,
   ) {
     this.namespaceName = options.namespace;
@@ -100,11 +123,10 @@ export class PredictionsGateway
     };
   }
 
-  afterInit(server: Server): void {
-    // The namespace comes from runtime options (forRootAsync), so it is
-    // attached here rather than through the decorator's static metadata.
-    this.namespace = server.of(this.namespaceName);
-    this.namespace.use((socket, next) => {
+  /** Nest hands in the namespace the gateway is bound to. */
+  afterInit(namespace: Namespace): void {
+    this.namespace = namespace;
+    namespace.use((socket, next) => {
       if (this.drain.draining || this.bus.isClosed) {
         next(this.refuse(shutdownNotice()));
         return;
@@ -116,13 +138,14 @@ export class PredictionsGateway
           socket.handshake.query,
         );
       } catch (error) {
-        next(this.refuse(closeNotice('bad_request', (error as Error).message)));
+        if (!(error instanceof ClientRequestError)) throw error;
+        // The client's connect_error carries the message and `data: { code }`.
+        next(this.refuse(closeNotice(error.code, error.message)));
         return;
       }
       socket.data.livebus = request;
       void awaitResumePoint(this.bus, request).then(() => next());
     });
-    this.namespace.on('connection', (socket: Socket) => this.connect(socket));
   }
 
   /**
@@ -149,7 +172,8 @@ export class PredictionsGateway
     clearTimeout(timer);
   }
 
-  private connect(socket: Socket): void {
+  /** Opens the client's session (Nest calls it for every connection). */
+  handleConnection(socket: Socket): void {
     const conn = socket.conn;
     if (!this.connections.has(conn)) {
       this.connections.add(conn);
@@ -169,22 +193,12 @@ export class PredictionsGateway
       closeWith(socket, shutdownNotice());
       return;
     }
-    socket.on(SUBSCRIBE_MESSAGE, (body: unknown, ack?: unknown) => {
-      const reply = typeof ack === 'function' ? ack : undefined;
-      let types = session.subscription.types;
-      if (typeof body === 'object' && body !== null && 'types' in body) {
-        try {
-          types = parseTypes(body.types, 'types');
-        } catch (error) {
-          reply?.({ error: (error as Error).message });
-          return;
-        }
-      }
-      session.resync(types, reply && ((seq) => reply({ seq })));
+    const client: ConnectedClient = { session, answer: null };
+    this.clients.set(socket, client);
+    socket.once('disconnect', (reason: string) => {
+      client.answer?.(undefined);
+      session.close(disconnectReason(socket, reason));
     });
-    socket.once('disconnect', (reason: string) =>
-      session.close(disconnectReason(socket, reason)),
-    );
     session.subscription.onClose((reason) => {
       if (reason === 'closed') return;
       if (reason === 'overflow') {
@@ -203,6 +217,45 @@ export class PredictionsGateway
     this.observer.refused('socketio', notice.code);
     this.refusals.refused('socketio', notice);
     return refusalError(notice);
+  }
+
+  /**
+   * `subscribe`: changes the client's type filter (`{ types }`; without
+   * it, keeps the filter) and re-hydrates it with a fresh snapshot. The
+   * ack answers `{ seq }` (the snapshot's) once the snapshot is on its
+   * way, or `{ error, code }`. Requests made before the snapshot is
+   * written are merged into one, and only the newest is answered: a
+   * client that stopped reading gets no pile of acks.
+   */
+  @SubscribeMessage(SUBSCRIBE_MESSAGE)
+  subscribe(
+    @ConnectedSocket() socket: Socket,
+    @MessageBody() body: unknown,
+  ): SubscribeAck | Promise<SubscribeAck | undefined> {
+    const client = this.clients.get(socket);
+    if (!client) {
+      return {
+        error: 'this connection has no subscription (the server is closing)',
+        code: 'unavailable',
+      };
+    }
+    let types = client.session.subscription.types;
+    if (typeof body === 'object' && body !== null && 'types' in body) {
+      try {
+        types = parseTypes(body.types, 'types');
+      } catch (error) {
+        if (!(error instanceof ClientRequestError)) throw error;
+        return { error: error.message, code: error.code };
+      }
+    }
+    client.answer?.(undefined);
+    return new Promise((resolve) => {
+      client.answer = resolve;
+      client.session.resync(types, (seq) => {
+        if (client.answer === resolve) client.answer = null;
+        resolve({ seq });
+      });
+    });
   }
 }
 
@@ -232,45 +285,28 @@ function disconnectReason(socket: Socket, reason: string): DisconnectReason {
 }
 
 /**
- * Writes a batch through Engine.IO and calls back once its transport
- * drained. On a WebSocket all frames go out as one buffer in one socket
- * write, each still its own WebSocket frame (one Socket.IO packet) for the
- * client; other transports get one text packet per frame.
+ * @internal The gateway class of one module registration, and
+ * `PredictionsGateway` as an alias of it.
+ *
+ * Nest binds a gateway to the namespace in its class metadata, and the
+ * namespace is an option (it may come from `forRootAsync`'s factory), so
+ * each registration gets its own subclass, which writes its metadata when
+ * Nest creates it with the resolved options. Nest creates every provider
+ * before it binds gateways (`app.init()`), so it reads that namespace.
  */
-function webSocketAwareSink(conn: Socket['conn']): FrameSink<WireFrame> {
-  return {
-    write(frames, onFlushed) {
-      if (canWritePreEncoded(conn.transport as unknown as EngineTransport)) {
-        const batch =
-          frames.length === 1
-            ? frames[0].ws
-            : Buffer.concat(frames.map((frame) => frame.ws));
-        conn.write(
-          frames[0].text,
-          { compress: false, wsPreEncodedFrame: [batch] } as {
-            compress: boolean;
-          },
-          onFlushed,
-        );
-        return;
-      }
-      const last = frames.length - 1;
-      for (let i = 0; i < last; i++) conn.write(frames[i].text, TEXT_WRITE);
-      conn.write(frames[last].text, TEXT_WRITE, onFlushed);
-    },
-  };
-}
-
-/**
- * Engine.IO writes `wsPreEncodedFrame` straight to the TCP socket (the path
- * Socket.IO's own broadcast uses) when the transport is a WebSocket without
- * compression. Mirrors Engine.IO's own check, so the batch is never sent
- * any other way.
- */
-function canWritePreEncoded(transport: EngineTransport): boolean {
-  return (
-    transport.name === 'websocket' &&
-    !transport.perMessageDeflate &&
-    typeof transport.socket?._sender?.sendFrame === 'function'
-  );
+export function createPredictionsGateway(): Provider[] {
+  @WebSocketGateway()
+  class BoundPredictionsGateway extends PredictionsGateway {
+    constructor(
+      bus: EventBusService,
+      @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
+      @Inject(DELIVERY_OBSERVER) observer: DeliveryObserver,
+      drain: LivebusDrain,
+    ) {
+      super(bus, options, observer, drain);
+      WebSocketGateway({ namespace: options.namespace })(new.target);
+    }
+  }
+  const bound: Type<PredictionsGateway> = BoundPredictionsGateway;
+  return [bound, { provide: PredictionsGateway, useExisting: bound }];
 }

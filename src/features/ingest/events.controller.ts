@@ -8,20 +8,15 @@ import {
   PayloadTooLargeException,
   Post,
   Req,
-  ServiceUnavailableException,
+  UseFilters,
   type Type,
 } from '@nestjs/common';
-import {
-  BusClosedError,
-  EventTooLargeError,
-  InvalidEventError,
-} from '../../core/errors.js';
 import {
   RESOLVED_OPTIONS,
   type ResolvedEventBusOptions,
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
-import { TransportUnavailableError } from '../../transports/event-transport.js';
+import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 import { ingestMessages } from './ingest.messages.js';
 
 /** What `POST <ingestPath>` answers with `202 Accepted`. */
@@ -43,6 +38,7 @@ interface IngestRequest {
  * all or nothing: `400` names the first bad event's field and publishes none,
  * `413` refuses a body or event over its limit.
  */
+@UseFilters(BusExceptionFilter)
 export class EventsController {
   private readonly maxRequestBytes: number;
 
@@ -72,19 +68,16 @@ export class EventsController {
     if (events.length === 0) {
       throw new BadRequestException(ingestMessages.emptyArray());
     }
-    try {
-      // A single object keeps `event.…` paths in errors; an array names indexes.
-      const { seq } = Array.isArray(body)
-        ? await this.bus.publishAll(events)
-        : await this.bus.publish(body as never);
-      return {
-        accepted: events.length,
-        firstSeq: seq,
-        lastSeq: seq + events.length - 1,
-      };
-    } catch (error) {
-      throw toHttpError(error);
-    }
+    // A single object keeps `event.…` paths in errors; an array names
+    // indexes. The bus's refusals are answered by BusExceptionFilter.
+    const { seq } = Array.isArray(body)
+      ? await this.bus.publishAll(events)
+      : await this.bus.publish(body as never);
+    return {
+      accepted: events.length,
+      firstSeq: seq,
+      lastSeq: seq + events.length - 1,
+    };
   }
 }
 
@@ -93,32 +86,6 @@ function isJsonContentType(value: string | string[] | undefined): boolean {
   return (
     typeof type === 'string' && /^application\/([\w.+-]+\+)?json\b/i.test(type)
   );
-}
-
-function toHttpError(error: unknown): unknown {
-  if (error instanceof EventTooLargeError) {
-    return new PayloadTooLargeException({
-      statusCode: HttpStatus.PAYLOAD_TOO_LARGE,
-      error: 'Payload Too Large',
-      message: error.message,
-      field: error.path,
-    });
-  }
-  if (error instanceof InvalidEventError) {
-    return new BadRequestException({
-      statusCode: HttpStatus.BAD_REQUEST,
-      error: 'Bad Request',
-      message: error.message,
-      field: error.path,
-    });
-  }
-  if (
-    error instanceof BusClosedError ||
-    error instanceof TransportUnavailableError
-  ) {
-    return new ServiceUnavailableException(error.message);
-  }
-  return error;
 }
 
 /** @internal An ingest controller bound to `path` (routes are class metadata). */

@@ -1,5 +1,13 @@
-import { Controller, Get, Header, Res, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Header,
+  Res,
+  UseFilters,
+  type Type,
+} from '@nestjs/common';
 import { EventBusService } from '../../bus/event-bus.service.js';
+import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 
 /** The response headers that carry the snapshot's position in the stream. */
 export const SNAPSHOT_SEQ_HEADER = 'x-livebus-seq';
@@ -14,6 +22,7 @@ interface HeaderWritable {
  * (re)connecting client hydrates at once. The `seq` and `epoch` it reflects
  * travel in the `X-Livebus-Seq` / `X-Livebus-Epoch` headers, not in the body.
  */
+@UseFilters(BusExceptionFilter)
 export class SnapshotController {
   constructor(private readonly bus: EventBusService) {}
 

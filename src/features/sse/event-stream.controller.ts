@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Controller,
   Get,
   Inject,
@@ -7,12 +6,14 @@ import {
   Query,
   Req,
   Res,
+  UseFilters,
   type Type,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Envelope } from '../../core/envelope.js';
 import type { FrameEncoder } from '../../delivery/client-pump.js';
 import {
+  ClientRequestError,
   parseClientRequest,
   type ClientRequest,
 } from '../../delivery/client-request.js';
@@ -47,6 +48,7 @@ import {
   type DisconnectReason,
 } from '../../delivery/delivery-observer.js';
 import { CLOSE_MESSAGE, type CloseNotice } from '../../protocol/codes.js';
+import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 
 // One encoder for all streams: each event's SSE frame is cached on it.
 const encoder: FrameEncoder<string> = {
@@ -68,8 +70,10 @@ const encoder: FrameEncoder<string> = {
  * `lastSeq`; its epoch comes from `?epoch=`, else from the
  * `livebus_epoch` cookie this endpoint sets, else is taken to be the
  * current one. Delivery is the same bounded, drain-aware pump with gap
- * notices; an idle stream gets a keep-alive comment.
+ * notices; an idle stream gets a keep-alive comment. A malformed request
+ * is answered `400` (naming the field) by {@link BusExceptionFilter}.
  */
+@UseFilters(BusExceptionFilter)
 export class EventStreamController {
   private readonly keepAliveMs: number;
   private readonly cookiePath: string;
@@ -168,10 +172,13 @@ export class EventStreamController {
         {},
       );
     } catch (error) {
-      const notice = closeNotice('bad_request', (error as Error).message);
-      this.observer.refused('sse', notice.code);
-      this.refusals.refused('sse', notice);
-      throw new BadRequestException(notice.message);
+      if (error instanceof ClientRequestError) {
+        // Counted and logged here; the filter answers 400 with its field and code.
+        const notice = closeNotice(error.code, error.message);
+        this.observer.refused('sse', notice.code);
+        this.refusals.refused('sse', notice);
+      }
+      throw error;
     }
   }
 }
