@@ -120,7 +120,7 @@ describe('resume over Socket.IO (handshake lastSeq + epoch)', () => {
       'epoch: is required with lastSeq: send the epoch of the snapshot message the seq belongs to',
     );
     // A stable code beside the message, for programs.
-    expect((error as Error & { data?: unknown }).data).toEqual({
+    expect((error as Error & { data?: unknown }).data).toMatchObject({
       code: 'bad_request',
     });
   });
