@@ -48,12 +48,15 @@ function namespaceOf(t: TestApp): Namespace {
     .namespace;
 }
 
-// Every client's server-side subscription (the bus keeps them in a set).
+// Every client's server-side subscription (the core's Subscribers keep
+// them in a set; a test reaches in to measure what the server holds).
 function subscriptions(t: TestApp): Subscription[] {
   const core = (
-    t.bus as unknown as { bus: { subscriptions: Set<Subscription> } }
+    t.bus as unknown as {
+      bus: { subscriptions: { open: Set<Subscription> } };
+    }
   ).bus;
-  return [...core.subscriptions];
+  return [...core.subscriptions.open];
 }
 
 async function getSnapshot(t: TestApp): Promise<unknown> {

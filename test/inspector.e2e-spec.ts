@@ -194,7 +194,10 @@ describe('the inspector in a real browser', () => {
 
   it('pauses and resumes the log, filters it, shows an event in detail, and shows a gap', async () => {
     // A small queue, so that a synchronous burst overflows it.
-    const started = await startDemo(0, { queueCapacity: 16 });
+    const started = await startDemo(0, {
+      queueCapacity: 16,
+      overflow: 'drop-oldest',
+    });
     app = started.app;
     const bus = app.get(EventBusService);
     const errors: string[] = [];

@@ -197,6 +197,7 @@ describe("the app's own transport", () => {
     expect((transport as LabelledTransport).appended).toBe(3);
     expect(sub.take().map((m) => m.seq)).toEqual([1, 2, 3]);
     expect(bus.transportState).toEqual({
+      name: 'custom',
       state: 'ready',
       sharedSequence: false,
     });

@@ -2,7 +2,7 @@
 // (hydrate, resume after reconnects, re-hydrate after gaps and resets); the
 // model takes each event in a few array writes, and the views draw at most
 // once per animation frame, only the rows on screen.
-import { LivebusClient } from './client/index.js';
+import { gapOnlyConflated, LivebusClient } from './client/index.js';
 import { ServerRateChart, TypeRateChart } from './charts.js';
 import { histogramDelta, quantile } from './format.js';
 import { Model } from './model.js';
@@ -117,7 +117,10 @@ client.onConnection((state) => {
 });
 client.onGap((gap) => {
   model.gaps++;
-  const text = `missed ${gap.missed} events (seq ${gap.fromSeq}–${gap.toSeq}); re-hydrating`;
+  // Conflated only: the latest of each type is on its way, nothing to fetch.
+  const text = gapOnlyConflated(gap)
+    ? `skipped ${gap.missed} superseded events (seq ${gap.fromSeq}–${gap.toSeq}); the latest of each type follows`
+    : `missed ${gap.missed} events (seq ${gap.fromSeq}–${gap.toSeq}); re-hydrating`;
   model.note('gap', text, gap.toSeq);
   notice(text);
   invalidate();
