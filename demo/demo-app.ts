@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { EventBusModule, type EventBusModuleOptions } from '../src/index.js';
 
 // This file runs from dist/demo/ (npm start) or demo/ (tests): find the
-// repository root either way, for the page and the built browser client.
+// repository root either way, for the page.
 const here = dirname(fileURLToPath(import.meta.url));
 const root = here.endsWith(`${sep}dist${sep}demo`)
   ? join(here, '..', '..')
@@ -16,6 +16,8 @@ export function demoModule(options: EventBusModuleOptions = {}): Type {
   @Module({
     imports: [
       EventBusModule.forRoot({
+        // The browser client as one ES module, for the page.
+        clientPath: 'livebus/client.js',
         worker: {
           pollIntervalMs: Number(process.env.POLL_INTERVAL_MS ?? 2000),
         },
@@ -27,13 +29,7 @@ export function demoModule(options: EventBusModuleOptions = {}): Type {
   return DemoModule;
 }
 
-/** Serves the live page at `/` and the browser client it imports. */
+/** Serves the live page at `/` (the module serves the client it imports). */
 export function serveLivePage(app: NestExpressApplication): void {
   app.useStaticAssets(join(root, 'demo', 'public'));
-  // The client and the protocol it imports, as built (plain ES modules).
-  for (const part of ['client', 'protocol']) {
-    app.useStaticAssets(join(root, 'dist', 'src', part), {
-      prefix: `/livebus/${part}/`,
-    });
-  }
 }

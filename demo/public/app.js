@@ -1,7 +1,9 @@
 // The live page: the typed client keeps `state` in step with the server
 // (hydrate, resume after reconnects, re-hydrate after gaps and resets); this
 // file only draws it.
-import { LivebusClient } from '/livebus/client/index.js';
+// The client as one ES module (socket.io-client inside), served by the
+// module's `clientPath` route.
+import { LivebusClient } from '/livebus/client.js';
 
 const $ = (id) => document.getElementById(id);
 $('curl').textContent =

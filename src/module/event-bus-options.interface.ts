@@ -69,6 +69,12 @@ export interface EventBusModuleExtras {
   ingestPath?: string | false;
   /** Route of the Server-Sent Events stream (`GET`), or `false` to leave it out. @default 'api/events/stream' */
   ssePath?: string | false;
+  /**
+   * Route that serves the browser client as one ES module (`GET`, e.g.
+   * `'livebus/client.js'`), as Socket.IO serves `/socket.io/socket.io.js`;
+   * `false` leaves it out. @default false
+   */
+  clientPath?: string | false;
 }
 
 /** A class that `forRootAsync({ useClass })` / `useExisting` asks for the options. */

@@ -12,6 +12,7 @@ import {
 import { createIngestController } from '../features/ingest/events.controller.js';
 import { createSnapshotController } from '../features/snapshot/snapshot.controller.js';
 import { createEventStreamController } from '../features/sse/event-stream.controller.js';
+import { createClientScriptController } from '../features/client-script/client-script.controller.js';
 
 export const {
   ConfigurableModuleClass: ConfigurableEventBusModule,
@@ -29,6 +30,7 @@ export const {
       snapshotPath: DEFAULT_SNAPSHOT_PATH,
       ingestPath: DEFAULT_INGEST_PATH,
       ssePath: DEFAULT_SSE_PATH,
+      clientPath: false,
     },
     (definition, extras) => ({
       ...definition,
@@ -41,10 +43,22 @@ export const {
         ...(extras.ingestPath === false
           ? []
           : [createIngestController(extras.ingestPath ?? DEFAULT_INGEST_PATH)]),
+        ...(extras.clientPath === false || extras.clientPath === undefined
+          ? []
+          : [createClientScriptController(clientRoute(extras.clientPath))]),
       ],
     }),
   )
   .build();
+
+function clientRoute(path: unknown): string {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(
+      "clientPath must be a route such as 'livebus/client.js', or false",
+    );
+  }
+  return path;
+}
 
 /** The token under which the module's options are provided. */
 export function getEventBusOptionsToken(): string | symbol {
