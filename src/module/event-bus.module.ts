@@ -8,6 +8,7 @@ import {
   ConfigurableEventBusModule,
   type EVENT_BUS_OPTIONS_TYPE,
 } from './event-bus.module-definition.js';
+import { LivebusPreflight } from './preflight.js';
 import { resolveEventBusOptions } from './resolve-options.js';
 
 /**
@@ -32,6 +33,7 @@ import { resolveEventBusOptions } from './resolve-options.js';
     EventBusService,
     PredictionsGateway,
     MonitorService,
+    LivebusPreflight,
   ],
   exports: [EventBusService, MonitorService],
 })

@@ -83,6 +83,14 @@ export class PredictionsGateway
     };
   }
 
+  /**
+   * @internal Whether Nest mounted this gateway on a Socket.IO server
+   * (`afterInit` ran); the module's start-up check reads it.
+   */
+  get mounted(): boolean {
+    return this.namespace !== undefined;
+  }
+
   afterInit(server: Server): void {
     // The namespace comes from runtime options (forRootAsync), so it is
     // attached here rather than through the decorator's static metadata.
