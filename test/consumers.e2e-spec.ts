@@ -504,6 +504,54 @@ describe('the packed package in fresh apps', () => {
     }
   }, 60_000);
 
+  it('a second copy of @nestjs/common fails the start and says what to do', async () => {
+    const dir = dirs['cjs-nest12'];
+    await build('cjs-nest12');
+    const nested = join(
+      dir,
+      'node_modules/nestjs-livebus/node_modules/@nestjs',
+    );
+    mkdirSync(nested, { recursive: true });
+    cpSync(join(dir, 'node_modules/@nestjs/common'), join(nested, 'common'), {
+      recursive: true,
+    });
+    try {
+      const failed = await startApp(dir).then(
+        (app) => stopApp(app).then(() => null),
+        (error: Error) => error.message,
+      );
+      expect(failed).toMatch(/two copies of @nestjs\/common/);
+      expect(failed).toContain('nestjs-livebus/node_modules/@nestjs/common');
+    } finally {
+      rmSync(join(dir, 'node_modules/nestjs-livebus/node_modules'), {
+        recursive: true,
+        force: true,
+      });
+    }
+  }, 60_000);
+
+  it('a Socket.IO older than 4.8 under the app fails the start', async () => {
+    const dir = dirs['cjs-nest12'];
+    await build('cjs-nest12');
+    const manifest = join(dir, 'node_modules/socket.io/package.json');
+    const original = readFileSync(manifest, 'utf8');
+    // The version the app's @nestjs/platform-socket.io would load.
+    writeFileSync(
+      manifest,
+      original.replace(/"version": "[^"]+"/, '"version": "4.7.5"'),
+    );
+    try {
+      const failed = await startApp(dir).then(
+        (app) => stopApp(app).then(() => null),
+        (error: Error) => error.message,
+      );
+      expect(failed).toMatch(/needs Socket\.IO 4\.8 or a later 4\.x/);
+      expect(failed).toContain('4.7.5 at ');
+    } finally {
+      writeFileSync(manifest, original);
+    }
+  }, 60_000);
+
   it('a gateway Nest cannot mount (no @nestjs/websockets where the app looks) fails the start and says what to do', async () => {
     const dir = dirs['cjs-nest11'];
     await build('cjs-nest11');
