@@ -192,6 +192,20 @@ async function nextEvent(
   }
 }
 
+/** The module with every default (forRoot() bare): the activity worker's first `status` event reaches a client. */
+async function checkDefaults(dir: string): Promise<void> {
+  const app = await startApp(dir, 'dist/livebus-defaults.main.js');
+  try {
+    const [status] = await nextEvent(app.url, 'status');
+    expect(status).toMatchObject({
+      type: 'status',
+      provider: { name: process.platform === 'linux' ? 'proc' : 'ps' },
+    });
+  } finally {
+    await stopApp(app);
+  }
+}
+
 function bytesUnder(dir: string): number {
   let total = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -327,7 +341,7 @@ describe('the packed package in fresh apps', () => {
     expect(named).toEqual(['nestjs-livebus', ...beyond].sort());
   });
 
-  it('ESM, Nest 12 (the README quick start): builds, starts, and its events reach a socket.io-client and a browser', async () => {
+  it('ESM, Nest 12 (the README quick start): builds, starts, its events reach a socket.io-client and a browser, and the default activity worker runs', async () => {
     const dir = dirs['esm-nest12'];
     await build('esm-nest12');
     const app = await startApp(dir);
@@ -376,13 +390,14 @@ describe('the packed package in fresh apps', () => {
     } finally {
       await stopApp(app);
     }
+    await checkDefaults(dir);
   }, 120_000);
 
   it.each([
     ['CommonJS, Nest 12', 'cjs-nest12', '12.'],
     ['CommonJS, Nest 11', 'cjs-nest11', '11.'],
   ])(
-    '%s: builds, starts through require(esm), and its events reach a socket.io-client',
+    '%s: builds, starts through require(esm), its events reach a socket.io-client, and the default activity worker runs',
     async (_, name, nest) => {
       const dir = dirs[name];
       const core = JSON.parse(
@@ -408,6 +423,7 @@ describe('the packed package in fresh apps', () => {
       } finally {
         await stopApp(app);
       }
+      await checkDefaults(dir);
     },
     120_000,
   );
