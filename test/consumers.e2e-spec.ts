@@ -407,6 +407,22 @@ describe('the packed package in fresh apps', () => {
         ),
       ) as { version: string };
       expect(core.version.startsWith(nest)).toBe(true);
+      // Every server entry point loads through require(esm): no top-level
+      // await in any of their import graphs.
+      const entries = ['', '/core', '/worker', '/activity'].map(
+        (entry) => `nestjs-livebus${entry}`,
+      );
+      const loaded = await run(
+        'node',
+        [
+          '-e',
+          `for (const e of ${JSON.stringify(entries)}) console.log(e, typeof require(e))`,
+        ],
+        dir,
+      );
+      expect(loaded.trim().split('\n')).toEqual(
+        entries.map((entry) => `${entry} object`),
+      );
       await build(name);
       // CommonJS output: require('nestjs-livebus') loads the ES module build.
       expect(readFileSync(join(dir, 'dist/app.module.js'), 'utf8')).toContain(
@@ -453,6 +469,17 @@ describe('the packed package in fresh apps', () => {
     // catches a server dependency sneaking in (Nest and Express: 30 MB).
     expect(bytesUnder(modules)).toBeLessThan(5_000_000);
     await build('client-only');
+    // The client loads through require(esm) too (no top-level await).
+    expect(
+      await run(
+        'node',
+        [
+          '-e',
+          "console.log(typeof require('nestjs-livebus/client').LivebusClient)",
+        ],
+        dir,
+      ),
+    ).toBe('function\n');
 
     await build('esm-nest12');
     const server = await startApp(dirs['esm-nest12']);
