@@ -25,11 +25,16 @@ export default tseslint.config(
     },
   },
   {
+    // The README's snippets, built into throwaway apps by the consumer tests.
+    files: ['test/consumers/**/*.ts'],
+    rules: { 'no-console': 'off' },
+  },
+  {
     files: ['src/features/inspector/public/**/*.js'],
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['test/fixtures/**/*.mjs', 'bench/**/*.mjs'],
+    files: ['test/fixtures/**/*.mjs', 'bench/**/*.mjs', 'scripts/**/*.mjs'],
     languageOptions: { globals: globals.node },
     rules: { 'no-console': 'off' },
   },

@@ -11,6 +11,8 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  // Throwaway apps' package files, installed into temp dirs by the consumer tests.
+  modulePathIgnorePatterns: ['<rootDir>/test/consumers/'],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

@@ -21,6 +21,8 @@ export function demoModule(
     imports: [
       EventBusModule.forRoot({
         overflow: 'conflate', // a slow page skips to the latest of each type
+        // The browser client as one ES module, for pages of your own.
+        clientPath: 'livebus/client.js',
         worker: {
           pollIntervalMs: Number(process.env.POLL_INTERVAL_MS ?? 2000),
         },

@@ -91,7 +91,8 @@ describe('POST /api/events', () => {
       'an event with no type',
       { label: 'x' },
       undefined,
-      /^event\.type: must be a non-empty string/,
+      // Once read `got undefined undefined`.
+      /^event\.type: must be a non-empty string, got nothing$/,
     ],
     [
       'a reserved type',

@@ -82,6 +82,12 @@ export interface EventBusModuleExtras {
   metrics?: EventBusMetricsOptions | boolean;
   /** The inspector page, e.g. `{ path: 'inspector' }`. @default false (none) */
   inspector?: EventBusInspectorOptions | false;
+  /**
+   * Route that serves the browser client as one ES module (`GET`, e.g.
+   * `'livebus/client.js'`), as Socket.IO serves `/socket.io/socket.io.js`;
+   * `false` leaves it out. @default false
+   */
+  clientPath?: string | false;
 }
 
 /** A class that `forRootAsync({ useClass })` / `useExisting` asks for the options. */

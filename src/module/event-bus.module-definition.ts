@@ -15,6 +15,7 @@ import { createSnapshotController } from '../features/snapshot/snapshot.controll
 import { createEventStreamController } from '../features/sse/event-stream.controller.js';
 import { featureParts } from './feature-parts.js';
 import { resolveFeatureOptions } from './resolve-options.js';
+import { createClientScriptController } from '../features/client-script/client-script.controller.js';
 
 export const {
   ConfigurableModuleClass: ConfigurableEventBusModule,
@@ -34,6 +35,7 @@ export const {
       ssePath: DEFAULT_SSE_PATH,
       metrics: false,
       inspector: false,
+      clientPath: false,
     },
     (definition, extras) => {
       const features = featureParts(resolveFeatureOptions(extras));
@@ -63,11 +65,23 @@ export const {
                 ),
               ]),
           ...features.controllers,
+          ...(extras.clientPath === false || extras.clientPath === undefined
+            ? []
+            : [createClientScriptController(clientRoute(extras.clientPath))]),
         ],
       };
     },
   )
   .build();
+
+function clientRoute(path: unknown): string {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(
+      "clientPath must be a route such as 'livebus/client.js', or false",
+    );
+  }
+  return path;
+}
 
 /** The token under which the module's options are provided. */
 export function getEventBusOptionsToken(): string | symbol {

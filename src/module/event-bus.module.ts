@@ -19,6 +19,7 @@ import {
   type EVENT_BUS_OPTIONS_TYPE,
 } from './event-bus.module-definition.js';
 import { eventTransportProvider } from './event-transport.provider.js';
+import { LivebusPreflight } from './preflight.js';
 import { resolveEventBusOptions } from './resolve-options.js';
 
 /**
@@ -53,6 +54,7 @@ import { resolveEventBusOptions } from './resolve-options.js';
     EventBusService,
     MonitorService,
     activityWorkerPathProvider,
+    LivebusPreflight,
   ],
   exports: [
     EventBusService,

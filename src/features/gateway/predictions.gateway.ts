@@ -123,6 +123,14 @@ export class PredictionsGateway
     };
   }
 
+  /**
+   * @internal Whether Nest mounted this gateway on a Socket.IO server
+   * (`afterInit` ran); the module's start-up check reads it.
+   */
+  get mounted(): boolean {
+    return this.namespace !== undefined;
+  }
+
   /** Nest hands in the namespace the gateway is bound to. */
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;

@@ -13,8 +13,9 @@ import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 export const SNAPSHOT_SEQ_HEADER = 'x-livebus-seq';
 export const SNAPSHOT_EPOCH_HEADER = 'x-livebus-epoch';
 
+/** Express's response and Fastify's reply both have `header(name, value)`. */
 interface HeaderWritable {
-  setHeader(name: string, value: string): unknown;
+  header(name: string, value: string): unknown;
 }
 
 /**
@@ -33,8 +34,8 @@ export class SnapshotController {
     // Read seq and the JSON in one synchronous step so they agree.
     const seq = this.bus.lastSeq;
     const json = this.bus.snapshotJson();
-    res.setHeader(SNAPSHOT_SEQ_HEADER, String(seq));
-    res.setHeader(SNAPSHOT_EPOCH_HEADER, this.bus.epoch);
+    res.header(SNAPSHOT_SEQ_HEADER, String(seq));
+    res.header(SNAPSHOT_EPOCH_HEADER, this.bus.epoch);
     return json;
   }
 }

@@ -9,7 +9,7 @@ import {
   UseFilters,
   type Type,
 } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Envelope } from '../../core/envelope.js';
 import type { FrameEncoder } from '../../delivery/client-pump.js';
 import {
@@ -92,10 +92,11 @@ export class EventStreamController {
   @Get()
   async stream(
     @Req() req: IncomingMessage,
-    @Res() res: ServerResponse,
+    @Res() reply: ServerResponse | FastifyReplyLike,
     @Query() query: Record<string, unknown>,
   ): Promise<void> {
     const request = this.parseRequest(req, query);
+    const res = nodeResponse(reply);
     await awaitResumePoint(this.bus, request);
     if (res.destroyed) return;
     res.writeHead(200, {
@@ -190,6 +191,24 @@ export class EventStreamController {
  */
 function closeFrame(notice: CloseNotice): string {
   return `event: ${CLOSE_MESSAGE}\ndata: ${JSON.stringify(notice)}\n\n`;
+}
+
+/** What the stream needs of Fastify's reply (`@nestjs/platform-fastify`). */
+interface FastifyReplyLike {
+  raw: ServerResponse;
+  hijack(): unknown;
+}
+
+/**
+ * The Node response to stream to: Express's response is one; Fastify's reply
+ * wraps it, and is told (`hijack`) that the handler writes it itself.
+ */
+function nodeResponse(
+  reply: ServerResponse | FastifyReplyLike,
+): ServerResponse {
+  if (reply instanceof ServerResponse) return reply;
+  reply.hijack();
+  return reply.raw;
 }
 
 const EPOCH_COOKIE_PATTERN = new RegExp(

@@ -1,0 +1,63 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SETUP = fileURLToPath(
+  new URL('../scripts/test-setup.mjs', import.meta.url),
+);
+
+describe("npm test's set-up (scripts/test-setup.mjs)", () => {
+  let bin: string | undefined;
+  afterEach(() => {
+    if (bin) rmSync(bin, { recursive: true, force: true });
+  });
+
+  it('stops, naming the command, when redis-server and Chromium are missing and apt-get is not there', () => {
+    // A PATH with node and nothing else: no redis-server, no Chromium, no apt-get.
+    bin = mkdtempSync(join(tmpdir(), 'livebus-bare-path-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const result = spawnSync(process.execPath, [SETUP], {
+      env: { HOME: process.env.HOME, PATH: bin },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(
+      'the tests need redis-server and Chromium, which are not installed',
+    );
+    expect(result.stderr).toContain(
+      'sudo apt-get install redis-server chromium',
+    );
+    expect(result.stderr).toContain('CHROMIUM_PATH');
+  });
+
+  it('takes them from REDIS_SERVER and CHROMIUM_PATH when they are not on PATH', () => {
+    const lookup = (command: string): string =>
+      spawnSync('sh', ['-c', command], { encoding: 'utf8' }).stdout.trim();
+    const redis = lookup('command -v redis-server');
+    const chromium = lookup(
+      'command -v chromium || command -v chromium-browser',
+    );
+    const npm = lookup('command -v npm');
+    expect([redis, chromium, npm].every(Boolean)).toBe(true);
+    // PATH has node and npm (the cache check runs npm), not the two tools.
+    bin = mkdtempSync(join(tmpdir(), 'livebus-bare-path-'));
+    symlinkSync(process.execPath, join(bin, 'node'));
+    symlinkSync(npm, join(bin, 'npm'));
+    const result = spawnSync(process.execPath, [SETUP], {
+      env: {
+        HOME: process.env.HOME,
+        PATH: bin,
+        REDIS_SERVER: redis,
+        CHROMIUM_PATH: chromium,
+      },
+      encoding: 'utf8',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(
+      /test set-up: Redis server v=\d.*; Chromium \d/,
+    );
+  });
+});
