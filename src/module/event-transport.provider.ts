@@ -37,16 +37,27 @@ import {
 export const eventTransportProvider: FactoryProvider<Promise<EventTransport>> =
   {
     provide: EVENT_TRANSPORT,
-    useFactory: (options: ResolvedEventBusOptions, moduleRef: ModuleRef) =>
-      createEventTransport(options.transport, moduleRef),
-    inject: [RESOLVED_OPTIONS, ModuleRef],
+    useFactory: (
+      options: ResolvedEventBusOptions,
+      moduleRef: ModuleRef | undefined,
+    ) => createEventTransport(options.transport, moduleRef),
+    // Optional: with a second copy of @nestjs/core installed, ModuleRef is
+    // another class; the start-up check (preflight) then says what to do.
+    inject: [RESOLVED_OPTIONS, { token: ModuleRef, optional: true }],
   };
 
 async function createEventTransport(
   option: TransportOption,
-  moduleRef: ModuleRef,
+  maybeModuleRef: ModuleRef | undefined,
 ): Promise<EventTransport> {
-  switch (transportForm(option)) {
+  const form = transportForm(option);
+  if ((form === 'class' || form === 'factory') && !maybeModuleRef) {
+    throw new Error(
+      "transport.useClass/useFactory need Nest's ModuleRef, which this module cannot inject: the app has another copy of @nestjs/core than nestjs-livebus resolves (run npm ls @nestjs/core, and dedupe)",
+    );
+  }
+  const moduleRef = maybeModuleRef!;
+  switch (form) {
     case 'memory':
       return new MemoryTransport();
     case 'redis':
