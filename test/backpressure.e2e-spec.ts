@@ -150,7 +150,7 @@ describe('bounded end to end: a client that stops reading', () => {
     stalledTcp.resume();
     await until(
       () => stalledSeen.lastSeq === TOTAL,
-      20_000,
+      60_000,
       'stalled client catches up',
     );
     expect(stalledSeen.outOfOrder).toBe(0);
@@ -159,7 +159,8 @@ describe('bounded end to end: a client that stops reading', () => {
     // Every seq was either delivered or reported missed, exactly once.
     expect(stalledSeen.events + missed).toBe(TOTAL);
     expect(missed).toBe(t.bus.stats().dropped);
-  });
+    // 50,000 events of 1 KB; --detectOpenHandles slows every await.
+  }, 120_000);
 });
 
 describe('bounded end to end: what a client asks for', () => {
@@ -225,7 +226,7 @@ describe('bounded end to end: what a client asks for', () => {
     const seen = clients.map((socket) => track(socket));
     await until(
       () => seen.every((s) => s.lastSeq === 5000),
-      20_000,
+      60_000,
       'every replay',
     );
     // Each replay was 5 MB of events with their frames; kept, 10 clients
@@ -236,5 +237,5 @@ describe('bounded end to end: what a client asks for', () => {
     expect(seen.every((s) => s.events === 5000 && s.outOfOrder === 0)).toBe(
       true,
     );
-  });
+  }, 120_000);
 });
