@@ -2,6 +2,11 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { Namespace } from 'socket.io';
+import {
+  serverBufferedBytes,
+  tcpOf,
+  type PausableTcp,
+} from './support/stall.js';
 import { PredictionsGateway } from '../src/index.js';
 import {
   once,
@@ -11,43 +16,6 @@ import {
   type Received,
   type TestApp,
 } from './utils.js';
-
-// The raw TCP socket under a socket.io-client WebSocket: pausing it makes the
-// client stop reading for real, so the server's writes back up.
-interface PausableTcp {
-  pause(): void;
-  resume(): void;
-}
-function tcpOf(socket: ClientSocket): PausableTcp {
-  const engine = socket.io.engine as unknown as {
-    transport: { ws: { _socket: PausableTcp } };
-  };
-  return engine.transport.ws._socket;
-}
-
-// What the server holds in its own memory for one client, in bytes: the
-// Engine.IO write buffer plus what Node still holds for the TCP socket.
-interface EnginePacket {
-  data?: unknown;
-  options?: { wsPreEncodedFrame?: Buffer[] };
-}
-interface EngineConn {
-  writeBuffer: EnginePacket[];
-  transport: { socket?: { _socket?: { writableLength: number } } };
-}
-function serverBufferedBytes(namespace: Namespace, id: string): number {
-  const conn = namespace.sockets.get(id)?.conn as unknown as EngineConn;
-  const queued = conn.writeBuffer.reduce((sum, packet) => {
-    const frames = packet.options?.wsPreEncodedFrame;
-    return (
-      sum +
-      (frames
-        ? frames.reduce((n, frame) => n + frame.length, 0)
-        : Buffer.byteLength(String(packet.data ?? '')))
-    );
-  }, 0);
-  return queued + (conn.transport.socket?._socket?.writableLength ?? 0);
-}
 
 // A full collection on demand, without a node flag: what is still
 // reachable after it is what the process really holds. Twice, around a

@@ -1,47 +1,13 @@
-import type { Socket as ClientSocket } from 'socket.io-client';
 import type { Namespace } from 'socket.io';
 import { LivebusClient, type GapNotice } from '../src/client/index.js';
 import type { Subscription } from '../src/core/index.js';
 import { PredictionsGateway } from '../src/index.js';
 import { once, startApp, until, type TestApp } from './utils.js';
-
-// The raw TCP socket under a socket.io-client WebSocket: pausing it makes the
-// client stop reading for real, so the server's writes back up.
-interface PausableTcp {
-  pause(): void;
-  resume(): void;
-}
-function tcpOf(socket: ClientSocket): PausableTcp {
-  const engine = socket.io.engine as unknown as {
-    transport: { ws: { _socket: PausableTcp } };
-  };
-  return engine.transport.ws._socket;
-}
-
-// What the server holds in its own memory for one client's write path, in
-// bytes: the Engine.IO write buffer plus what Node still holds for the TCP
-// socket (as in backpressure.e2e-spec.ts).
-interface EnginePacket {
-  data?: unknown;
-  options?: { wsPreEncodedFrame?: Buffer[] };
-}
-interface EngineConn {
-  writeBuffer: EnginePacket[];
-  transport: { socket?: { _socket?: { writableLength: number } } };
-}
-function serverBufferedBytes(namespace: Namespace, id: string): number {
-  const conn = namespace.sockets.get(id)?.conn as unknown as EngineConn;
-  const queued = conn.writeBuffer.reduce((sum, packet) => {
-    const frames = packet.options?.wsPreEncodedFrame;
-    return (
-      sum +
-      (frames
-        ? frames.reduce((n, frame) => n + frame.length, 0)
-        : Buffer.byteLength(String(packet.data ?? '')))
-    );
-  }, 0);
-  return queued + (conn.transport.socket?._socket?.writableLength ?? 0);
-}
+import {
+  serverBufferedBytes,
+  tcpOf,
+  type PausableTcp,
+} from './support/stall.js';
 
 function namespaceOf(t: TestApp): Namespace {
   return (t.app.get(PredictionsGateway) as unknown as { namespace: Namespace })

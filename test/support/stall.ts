@@ -1,0 +1,41 @@
+// Stalling a client for real, and measuring what the server holds for it:
+// shared by the backpressure and conflate tests.
+import type { Namespace } from 'socket.io';
+import type { Socket as ClientSocket } from 'socket.io-client';
+
+// The raw TCP socket under a socket.io-client WebSocket: pausing it makes the
+// client stop reading for real, so the server's writes back up.
+export interface PausableTcp {
+  pause(): void;
+  resume(): void;
+}
+export function tcpOf(socket: ClientSocket): PausableTcp {
+  const engine = socket.io.engine as unknown as {
+    transport: { ws: { _socket: PausableTcp } };
+  };
+  return engine.transport.ws._socket;
+}
+
+// What the server holds in its own memory for one client, in bytes: the
+// Engine.IO write buffer plus what Node still holds for the TCP socket.
+interface EnginePacket {
+  data?: unknown;
+  options?: { wsPreEncodedFrame?: Buffer[] };
+}
+interface EngineConn {
+  writeBuffer: EnginePacket[];
+  transport: { socket?: { _socket?: { writableLength: number } } };
+}
+export function serverBufferedBytes(namespace: Namespace, id: string): number {
+  const conn = namespace.sockets.get(id)?.conn as unknown as EngineConn;
+  const queued = conn.writeBuffer.reduce((sum, packet) => {
+    const frames = packet.options?.wsPreEncodedFrame;
+    return (
+      sum +
+      (frames
+        ? frames.reduce((n, frame) => n + frame.length, 0)
+        : Buffer.byteLength(String(packet.data ?? '')))
+    );
+  }, 0);
+  return queued + (conn.transport.socket?._socket?.writableLength ?? 0);
+}
