@@ -32,12 +32,14 @@ const sleep = (ms: number): Promise<void> =>
 async function main(): Promise<void> {
   const posted = new SharedArrayBuffer(4);
   const starts = new SharedArrayBuffer(4);
+  // The worker waits at this gate until the app has started.
+  const gate = new SharedArrayBuffer(4);
   @Module({
     imports: [
       EventBusModule.forRoot({
         worker: {
           script: fixture,
-          workerData: { total, posted, starts },
+          workerData: { total, posted, starts, gate },
           // No restart while we measure.
           restartDelayMs: 600_000,
           maxRestartDelayMs: 600_000,
@@ -49,6 +51,10 @@ async function main(): Promise<void> {
   const app: INestApplication = await NestFactory.create(FloodApp, {
     logger: ['error'],
   });
+  await app.init(); // starts the worker (onApplicationBootstrap)
+  const monitor = app.get(MonitorService);
+  const bus = app.get(EventBusService);
+  await sleep(200);
   gc?.();
   const rssBefore = process.memoryUsage().rss;
   const heapBefore = process.memoryUsage().heapUsed;
@@ -67,9 +73,9 @@ async function main(): Promise<void> {
     peakHeap = Math.max(peakHeap, usage.heapUsed);
   }, 10);
   const startedAt = performance.now();
-  await app.init(); // starts the worker (onApplicationBootstrap)
-  const monitor = app.get(MonitorService);
-  const bus = app.get(EventBusService);
+  // Open the gate: the flood starts.
+  Atomics.store(new Int32Array(gate), 0, 1);
+  Atomics.notify(new Int32Array(gate), 0);
   // Settled: the worker stopped posting and nothing moved for 1 s.
   let last = '';
   let quietSince = performance.now();
