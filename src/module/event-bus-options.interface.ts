@@ -24,7 +24,9 @@ export interface MonitorWorkerOptions {
   /**
    * Most events the worker helper holds while the main thread is busy
    * relaying (one batch crosses at a time); past it the oldest are dropped,
-   * counted in `MonitorService.stats().droppedInWorker` and logged. @default 10000
+   * counted in `MonitorService.stats().droppedInWorker` and logged. Plain
+   * events posted without the helper wait in a queue of the same size in
+   * the main thread (`stats().rawDropped`). @default 10000
    */
   maxPendingEvents?: number;
   /** How long shutdown waits for the worker to exit before giving up, in ms (in `onModuleDestroy`). @default 5000 */
