@@ -1,5 +1,11 @@
+import type { LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import { fileURLToPath } from 'node:url';
-import type { MonitorStateEvent } from '../src/index.js';
+import {
+  EventBusModule,
+  MonitorService,
+  type MonitorStateEvent,
+} from '../src/index.js';
 import {
   once,
   receive,
@@ -167,6 +173,39 @@ describe('the worker watchdog', () => {
       expect(text).not.toMatch(/boom|fixtures|\.mjs|file:|at /);
     } finally {
       await t.close();
+    }
+  });
+
+  it('keeps the crash text, stack and paths in the server log', async () => {
+    const logs: string[] = [];
+    const keep = (...parts: unknown[]): void => {
+      logs.push(parts.map(String).join(' '));
+    };
+    const logger: LoggerService = { log: keep, error: keep, warn: keep };
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        EventBusModule.forRoot({
+          worker: {
+            script: fixture('crash-once.worker.mjs'),
+            workerData: { starts: new SharedArrayBuffer(4) },
+            restartDelayMs: 50,
+          },
+        }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger });
+    await app.init();
+    try {
+      const monitor = app.get(MonitorService);
+      await until(() => monitor.stats().restarts === 1, 10_000, 'a restart');
+      const crash = logs.find((line) => line.includes('boom on first start'));
+      expect(crash).toMatch(/worker crashed: boom on first start/);
+      expect(crash).toMatch(/crash-once\.worker\.mjs/);
+      expect(logs.join('\n')).toMatch(
+        /worker stopped \(crashed\); restarting in 50 ms/,
+      );
+    } finally {
+      await app.close();
     }
   });
 
