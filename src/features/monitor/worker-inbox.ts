@@ -4,9 +4,23 @@ import {
 } from '../../protocol/worker-messages.js';
 import {
   checkWorkerMessage,
+  type CheckedBatch,
   type WorkerMessageLimits,
 } from './worker-message-check.js';
-import type { WorkerRelay } from './worker-relay.js';
+
+/** Where an inbox hands what it read (the relay). */
+export interface InboxSink {
+  /** A plain event posted without the helper. */
+  enqueueRaw(event: unknown): void;
+  /** A batch in its turn; resolves once it is in the bus. */
+  relayBatch(batch: CheckedBatch): Promise<void>;
+  /** A protocol message refused whole. */
+  malformed(problem: string): void;
+  /** A message discarded because the worker went over its budget. */
+  overBudget(): void;
+  /** A log line of the worker, already cut and cleaned. */
+  workerLog(level: 'warn' | 'info', message: string): void;
+}
 
 /** What one message was, for the supervisor. */
 export type Receipt =
@@ -70,7 +84,7 @@ export class WorkerInbox {
   private readonly budget: MessageBudget;
 
   constructor(
-    private readonly relay: WorkerRelay,
+    private readonly relay: InboxSink,
     private readonly reply: (message: ParentToWorkerMessage) => void,
     private readonly limits: InboxLimits,
     now: () => number = () => performance.now(),

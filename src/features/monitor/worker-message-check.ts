@@ -21,17 +21,18 @@ const MAX_JSON_DEPTH = 64;
 /** Longest worker log line kept, in characters. */
 const MAX_LOG_LENGTH = 1000;
 
+/** A batch whose fields were checked: each event, or why it is refused. */
+export interface CheckedBatch {
+  readonly events: readonly (EncodedEvent | string)[];
+  readonly dropped: number;
+}
+
 /** What a worker's message turned out to be, every field checked. */
 export type CheckedWorkerMessage =
   | { readonly kind: 'event'; readonly event: unknown }
   | { readonly kind: 'livebus:ready' }
   | { readonly kind: 'livebus:heartbeat' }
-  | {
-      readonly kind: 'livebus:batch';
-      /** Each event checked: its encoding, or why it is refused. */
-      readonly events: readonly (EncodedEvent | string)[];
-      readonly dropped: number;
-    }
+  | ({ readonly kind: 'livebus:batch' } & CheckedBatch)
   | {
       readonly kind: 'livebus:log';
       readonly level: 'warn' | 'info';

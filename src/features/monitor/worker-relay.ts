@@ -7,7 +7,12 @@ import type {
 } from '../../protocol/worker-messages.js';
 import type { MonitorStats } from './monitor.types.js';
 import { ThrottledLog } from './throttled-log.js';
-import { WorkerInbox, type InboxLimits } from './worker-inbox.js';
+import {
+  WorkerInbox,
+  type InboxLimits,
+  type InboxSink,
+} from './worker-inbox.js';
+import type { CheckedBatch } from './worker-message-check.js';
 
 /** Drops in the worker are logged at most this often, with the count since. */
 const DROP_WARNING_INTERVAL_MS = 10_000;
@@ -21,12 +26,6 @@ export interface RelayLimits extends InboxLimits {
   readonly maxPending: number;
 }
 
-/** A batch whose fields were checked: each event, or why it is refused. */
-export interface CheckedBatch {
-  readonly events: readonly (EncodedEvent | string)[];
-  readonly dropped: number;
-}
-
 /**
  * Carries what workers post into the bus: batches the worker helper encoded
  * (acknowledged once in the bus, so the port holds at most one), plain
@@ -35,7 +34,7 @@ export interface CheckedBatch {
  * logged (rate-limited), never thrown; nothing a worker sends can stop the
  * relay, and nothing it sends disappears without a count.
  */
-export class WorkerRelay {
+export class WorkerRelay implements InboxSink {
   private readonly counters: RelayStats = {
     relayed: 0,
     batches: 0,
@@ -71,7 +70,7 @@ export class WorkerRelay {
     return new WorkerInbox(this, reply, this.limits);
   }
 
-  /** @internal Publishes a checked batch; resolves once it is in the bus. */
+  /** Publishes a checked batch; resolves once it is in the bus. */
   relayBatch(batch: CheckedBatch): Promise<void> {
     this.counters.batches++;
     this.noteDroppedInWorker(batch.dropped);
@@ -84,7 +83,7 @@ export class WorkerRelay {
   }
 
   /**
-   * @internal Queues a plain event posted without the helper. It is
+   * Queues a plain event posted without the helper. It is
    * relayed with the ones posted meanwhile, in batches of the helper's
    * size, one in the bus at a time; past `maxPending` waiting the oldest
    * is dropped (counted in `rawDropped`).
@@ -104,7 +103,7 @@ export class WorkerRelay {
     setImmediate(() => void this.drainRaw());
   }
 
-  /** @internal A protocol message refused whole. */
+  /** A protocol message refused whole. */
   malformed(problem: string): void {
     this.counters.malformed++;
     this.lines.warn(
@@ -113,12 +112,12 @@ export class WorkerRelay {
     );
   }
 
-  /** @internal A message discarded because its worker went over its budget. */
+  /** A message discarded because its worker went over its budget. */
   overBudget(): void {
     this.counters.overBudget++;
   }
 
-  /** @internal A log line the worker sent, already cut and cleaned. */
+  /** A log line the worker sent, already cut and cleaned. */
   workerLog(level: 'warn' | 'info', message: string): void {
     if (level === 'warn') this.lines.warn('worker-log', `worker: ${message}`);
     else this.lines.log('worker-log', `worker: ${message}`);
