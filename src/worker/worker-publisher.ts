@@ -168,9 +168,13 @@ export function drained(): Promise<void> {
 }
 
 /**
- * Tells `MonitorService` the worker started well. Only a worker that became
- * ready is restarted freely after a crash; one that keeps failing before it
- * is given up after a few tries.
+ * Tells `MonitorService` the worker started well; call it within the
+ * worker option's `startTimeoutMs` (30 s by default), or the worker is
+ * stopped as one that never started. Only a worker that became ready is
+ * restarted freely after a crash; one that keeps failing before it is given
+ * up after a few tries. From the helper's first use on, it also sends a
+ * heartbeat from a timer: keep the worker's event loop turning (no
+ * synchronous work longer than `hangTimeoutMs`), or it is restarted as hung.
  */
 export function ready(): void {
   post({ kind: 'livebus:ready' });
