@@ -53,6 +53,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     // overflows the queue of a client that keeps up.
     const maxBatch = Math.max(1, Math.floor(bus.options.queueCapacity / 2));
     const maxEventBytes = bus.options.maxEventBytes;
+    // Without a worker the relay is never opened: any bound does.
     this.relay = new WorkerRelay(bus, this.logger, {
       maxEventBytes,
       maxBatch,
