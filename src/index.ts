@@ -41,6 +41,7 @@ export {
   type MonitorState,
   type MonitorStateEvent,
   type MonitorStats,
+  type WorkerStopReason,
 } from './features/monitor/monitor.service.js';
 export {
   SNAPSHOT_EPOCH_HEADER,

@@ -1,3 +1,4 @@
+import type { ResourceLimits } from 'node:worker_threads';
 import type { ResolvedCoreOptions } from '../core/core-options.js';
 import type { TransportOption } from './transport-option.js';
 
@@ -16,6 +17,11 @@ export interface ResolvedWorkerOptions {
   readonly maxRestartDelayMs: number;
   readonly stopTimeoutMs: number;
   readonly maxPendingEvents: number;
+  readonly heartbeatIntervalMs: number;
+  readonly hangTimeoutMs: number;
+  readonly startTimeoutMs: number;
+  readonly maxRawMessagesPerSecond: number;
+  readonly resourceLimits: Readonly<ResourceLimits>;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { ResourceLimits } from 'node:worker_threads';
 import type { ActivityWorkerSettings } from '../activity/activity-defaults.js';
 import type { LivebusCoreOptions } from '../core/core-options.js';
 
@@ -23,11 +24,45 @@ export interface MonitorWorkerOptions {
   /**
    * Most events the worker helper holds while the main thread is busy
    * relaying (one batch crosses at a time); past it the oldest are dropped,
-   * counted in `MonitorService.stats().droppedInWorker` and logged. @default 10000
+   * counted in `MonitorService.stats().droppedInWorker` and logged. Plain
+   * events posted without the helper wait in a queue of the same size in
+   * the main thread (`stats().rawDropped`). @default 10000
    */
   maxPendingEvents?: number;
   /** How long shutdown waits for the worker to exit before giving up, in ms (in `onModuleDestroy`). @default 5000 */
   stopTimeoutMs?: number;
+  /**
+   * How often the worker helper (`nestjs-livebus/worker`, from its first
+   * use) sends a heartbeat from a timer in the worker, in ms. @default 1000
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * A started worker that sent heartbeats and then sent none for this long
+   * is hung (a busy loop blocks its timers): it is terminated and restarted
+   * (`monitor` event reason `hung`). Raise it for a worker that runs long
+   * synchronous work; at least twice `heartbeatIntervalMs`. @default 30000
+   */
+  hangTimeoutMs?: number;
+  /**
+   * A worker that posted nothing (call `ready()`) within this long of its
+   * start is terminated and counts as a failed start (reason
+   * `start_timeout`). @default 30000
+   */
+  startTimeoutMs?: number;
+  /**
+   * Most messages a second (a second's worth at once) the worker may post
+   * outside the helper's flow control: plain `parentPort.postMessage`
+   * events, log lines, heartbeats. Past it the worker is terminated and
+   * restarted (reason `flooding`) and what it had queued is counted and
+   * dropped unread (`stats().overBudget`). @default 10000
+   */
+  maxRawMessagesPerSecond?: number;
+  /**
+   * The worker thread's V8 limits (Node's `resourceLimits`), merged over
+   * the default; a worker over them is restarted (reason `out_of_memory`).
+   * @default { maxOldGenerationSizeMb: 512 }
+   */
+  resourceLimits?: ResourceLimits;
 }
 
 /** Options of `EventBusModule.forRoot` / `forRootAsync`. */

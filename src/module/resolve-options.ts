@@ -115,6 +115,7 @@ function resolveCustomWorker(
   assertPositive('worker.stopTimeoutMs', worker.stopTimeoutMs, 'number');
   assertPositive('worker.maxPendingEvents', worker.maxPendingEvents);
   return {
+    ...resolveWorkerGuards(worker),
     script,
     workerData: worker.workerData,
     restartDelayMs: worker.restartDelayMs ?? WORKER_DEFAULTS.restartDelayMs,
@@ -124,4 +125,80 @@ function resolveCustomWorker(
     maxPendingEvents:
       worker.maxPendingEvents ?? WORKER_DEFAULTS.maxPendingEvents,
   };
+}
+
+/** Longest delay a Node timer takes (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+type WorkerDelay = 'heartbeatIntervalMs' | 'hangTimeoutMs' | 'startTimeoutMs';
+const RESOURCE_LIMITS = [
+  'maxYoungGenerationSizeMb',
+  'maxOldGenerationSizeMb',
+  'codeRangeSizeMb',
+  'stackSizeMb',
+] as const;
+
+/** The watchdog's times, the message budget and the thread's heap caps. */
+function resolveWorkerGuards(
+  worker: MonitorWorkerOptions,
+): Pick<
+  ResolvedWorkerOptions,
+  | 'heartbeatIntervalMs'
+  | 'hangTimeoutMs'
+  | 'startTimeoutMs'
+  | 'maxRawMessagesPerSecond'
+  | 'resourceLimits'
+> {
+  const delay = (name: WorkerDelay): number => {
+    const value = worker[name];
+    assertPositive(`worker.${name}`, value, 'number');
+    if (value !== undefined && value > MAX_TIMER_MS) {
+      throw new TypeError(
+        `worker.${name} must be at most ${MAX_TIMER_MS} ms, got ${value}`,
+      );
+    }
+    return value ?? WORKER_DEFAULTS[name];
+  };
+  const heartbeatIntervalMs = delay('heartbeatIntervalMs');
+  const hangTimeoutMs = delay('hangTimeoutMs');
+  if (hangTimeoutMs < 2 * heartbeatIntervalMs) {
+    throw new TypeError(
+      `worker.hangTimeoutMs (${hangTimeoutMs}) must be at least twice worker.heartbeatIntervalMs (${heartbeatIntervalMs}), or one late heartbeat would look like a hang`,
+    );
+  }
+  assertPositive(
+    'worker.maxRawMessagesPerSecond',
+    worker.maxRawMessagesPerSecond,
+  );
+  return {
+    heartbeatIntervalMs,
+    hangTimeoutMs,
+    startTimeoutMs: delay('startTimeoutMs'),
+    maxRawMessagesPerSecond:
+      worker.maxRawMessagesPerSecond ?? WORKER_DEFAULTS.maxRawMessagesPerSecond,
+    resourceLimits: resolveResourceLimits(worker.resourceLimits),
+  };
+}
+
+function resolveResourceLimits(
+  limits: MonitorWorkerOptions['resourceLimits'],
+): ResolvedWorkerOptions['resourceLimits'] {
+  if (limits === undefined) return WORKER_DEFAULTS.resourceLimits;
+  if (typeof limits !== 'object' || limits === null || Array.isArray(limits)) {
+    throw new TypeError(
+      `worker.resourceLimits must be an object of ${RESOURCE_LIMITS.join(', ')}`,
+    );
+  }
+  for (const key of Object.keys(limits)) {
+    if (!(RESOURCE_LIMITS as readonly string[]).includes(key)) {
+      throw new TypeError(
+        `worker.resourceLimits has an unknown field ${JSON.stringify(key.slice(0, 40))}: use ${RESOURCE_LIMITS.join(', ')}`,
+      );
+    }
+    assertPositive(
+      `worker.resourceLimits.${key}`,
+      limits[key as keyof typeof limits],
+      'number',
+    );
+  }
+  return { ...WORKER_DEFAULTS.resourceLimits, ...limits };
 }

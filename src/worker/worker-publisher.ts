@@ -32,6 +32,8 @@ export interface LivebusWorkerData {
   readonly maxBatch: number;
   /** Most events waiting in the worker; past it the oldest are dropped (and counted). */
   readonly maxPending: number;
+  /** How often the helper tells the parent the worker's event loop turns, in ms. */
+  readonly heartbeatIntervalMs: number;
   /** The `workerData` given in the module's `worker` option. */
   readonly data: unknown;
 }
@@ -42,6 +44,8 @@ const settings = ((): LivebusWorkerData => {
     maxEventBytes: data?.maxEventBytes ?? CORE_DEFAULTS.maxEventBytes,
     maxBatch: data?.maxBatch ?? Math.floor(CORE_DEFAULTS.queueCapacity / 2),
     maxPending: data?.maxPending ?? WORKER_DEFAULTS.maxPendingEvents,
+    heartbeatIntervalMs:
+      data?.heartbeatIntervalMs ?? WORKER_DEFAULTS.heartbeatIntervalMs,
     data: data?.data,
   };
 })();
@@ -72,8 +76,24 @@ function port(): NonNullable<typeof parentPort> {
         send();
       }
     });
+    startHeartbeat(parentPort);
   }
   return parentPort;
+}
+
+/**
+ * From the helper's first use on, a heartbeat now and every
+ * `heartbeatIntervalMs` from a timer: a worker whose event loop is blocked
+ * (a busy loop) stops sending it, and the parent restarts it (`hung`). The
+ * timer does not keep the thread alive.
+ */
+function startHeartbeat(channel: NonNullable<typeof parentPort>): void {
+  const beat = (): void =>
+    channel.postMessage({
+      kind: 'livebus:heartbeat',
+    } satisfies WorkerToParentMessage);
+  beat();
+  setInterval(beat, settings.heartbeatIntervalMs).unref();
 }
 
 function post(message: WorkerToParentMessage): void {
@@ -148,9 +168,13 @@ export function drained(): Promise<void> {
 }
 
 /**
- * Tells `MonitorService` the worker started well. Only a worker that became
- * ready is restarted freely after a crash; one that keeps failing before it
- * is given up after a few tries.
+ * Tells `MonitorService` the worker started well; call it within the
+ * worker option's `startTimeoutMs` (30 s by default), or the worker is
+ * stopped as one that never started. Only a worker that became ready is
+ * restarted freely after a crash; one that keeps failing before it is given
+ * up after a few tries. From the helper's first use on, it also sends a
+ * heartbeat from a timer: keep the worker's event loop turning (no
+ * synchronous work longer than `hangTimeoutMs`), or it is restarted as hung.
  */
 export function ready(): void {
   post({ kind: 'livebus:ready' });

@@ -148,7 +148,7 @@ const DEFINITIONS: Definition[] = [
   [
     'worker_events_total',
     'counter',
-    'Worker events by outcome: relayed, invalid, unavailable (transport down), after_close, dropped_in_worker (the worker published faster than relayed).',
+    'Worker events by outcome: relayed, invalid, unavailable (transport down), after_close, dropped_in_worker (the worker published faster than relayed), raw_dropped (plain postMessage events past maxPendingEvents), over_budget (messages discarded past maxRawMessagesPerSecond), malformed (protocol messages refused whole).',
     (s) => [
       { labels: { outcome: 'relayed' }, value: s.worker.relayed },
       { labels: { outcome: 'invalid' }, value: s.worker.invalid },
@@ -158,6 +158,9 @@ const DEFINITIONS: Definition[] = [
         labels: { outcome: 'dropped_in_worker' },
         value: s.worker.droppedInWorker,
       },
+      { labels: { outcome: 'raw_dropped' }, value: s.worker.rawDropped },
+      { labels: { outcome: 'over_budget' }, value: s.worker.overBudget },
+      { labels: { outcome: 'malformed' }, value: s.worker.malformed },
     ],
   ],
   // The transport

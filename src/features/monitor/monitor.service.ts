@@ -19,16 +19,19 @@ import type {
   MonitorState,
   MonitorStateEvent,
   MonitorStats,
+  WorkerStopReason,
 } from './monitor.types.js';
 import { WorkerRelay } from './worker-relay.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
-export type { MonitorState, MonitorStateEvent, MonitorStats };
+export type { MonitorState, MonitorStateEvent, MonitorStats, WorkerStopReason };
 
 /**
  * Runs the worker thread that publishes (by default the activity worker),
- * relays what it posts into the bus, and supervises it: a crash restarts it
- * with capped exponential backoff and publishes a `monitor` event; shutdown
+ * relays what it posts into the bus (checked, bounded and counted: the worker
+ * boundary is a trust boundary), and supervises it: a crash, a hang (no
+ * heartbeat), a start that never finishes or a flood restarts it with capped
+ * exponential backoff and publishes a `monitor` event with a reason code; shutdown
  * (`onModuleDestroy`, before Nest closes Socket.IO) terminates it and awaits
  * its exit.
  */
@@ -45,22 +48,33 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
     @Inject(ACTIVITY_WORKER_PATH) activityWorkerPath: WorkerPathResolver,
   ) {
-    this.relay = new WorkerRelay(bus, this.logger);
     const worker = options.worker;
+    // Half a subscriber queue: one batch, delivered in one step, never
+    // overflows the queue of a client that keeps up.
+    const maxBatch = Math.max(1, Math.floor(bus.options.queueCapacity / 2));
+    const maxEventBytes = bus.options.maxEventBytes;
+    // Without a worker the relay is never opened: any bound does.
+    this.relay = new WorkerRelay(bus, this.logger, {
+      maxEventBytes,
+      maxBatch,
+      maxPending: worker?.maxPendingEvents ?? 1,
+      maxRawMessagesPerSecond: worker?.maxRawMessagesPerSecond ?? 1,
+    });
     this.supervisor =
       worker &&
       new WorkerSupervisor(
         worker,
         () => worker.script ?? activityWorkerPath(),
         {
-          maxEventBytes: bus.options.maxEventBytes,
-          maxBatch: Math.max(1, Math.floor(bus.options.queueCapacity / 2)),
+          maxEventBytes,
+          maxBatch,
           maxPending: worker.maxPendingEvents,
+          heartbeatIntervalMs: worker.heartbeatIntervalMs,
           data: worker.workerData,
         },
         {
           state: (state, detail) => this.setState(state, detail),
-          message: (message, reply) => this.relay.relay(message, reply),
+          open: (reply) => this.relay.open(reply),
         },
         this.logger,
       );
@@ -116,7 +130,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private setState(
     state: MonitorState,
-    detail: Pick<MonitorStateEvent, 'error' | 'restartInMs'> = {},
+    detail: Pick<MonitorStateEvent, 'reason' | 'restartInMs'> = {},
   ): void {
     this._state = state;
     if (this.bus.isClosed) return;

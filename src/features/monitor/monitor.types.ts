@@ -1,3 +1,7 @@
+import type { WorkerStopReason } from '../../protocol/worker-messages.js';
+
+export type { WorkerStopReason };
+
 /** Where the supervised worker is in its life. */
 export type MonitorState =
   'idle' | 'starting' | 'running' | 'restarting' | 'failed' | 'stopped';
@@ -8,8 +12,11 @@ export type MonitorStateEvent = {
   state: MonitorState;
   /** Restarts since the application started. */
   restarts: number;
-  /** Why the worker stopped, when it crashed. */
-  error?: string;
+  /**
+   * Why the worker stopped, when `restarting` or `failed`: a code, never
+   * the worker's error text (the server's log has the details).
+   */
+  reason?: WorkerStopReason;
   /** When `restarting`: how long until the next start, in ms. */
   restartInMs?: number;
   at: string;
@@ -21,7 +28,7 @@ export interface MonitorStats {
   relayed: number;
   /** Batches the worker helper sent (each answered once in the bus). */
   batches: number;
-  /** Worker messages the bus refused as invalid (logged). */
+  /** Worker events the bus refused as invalid (logged, rate-limited). */
   invalid: number;
   /** Worker messages that arrived after the bus closed (shutdown). */
   afterClose: number;
@@ -32,5 +39,22 @@ export interface MonitorStats {
    * published faster than the main thread relayed (logged).
    */
   droppedInWorker: number;
+  /**
+   * Protocol messages refused whole: a batch whose fields are wrong or that
+   * came before the previous one was acknowledged, an unknown `livebus:`
+   * kind, a bad log line, a message the port could not read (logged,
+   * rate-limited).
+   */
+  malformed: number;
+  /**
+   * Plain events (posted with `parentPort.postMessage`) dropped, oldest
+   * first, because more than `maxPendingEvents` waited to be relayed.
+   */
+  rawDropped: number;
+  /**
+   * Messages discarded unread because their worker went over
+   * `maxRawMessagesPerSecond` (it is stopped and restarted: `flooding`).
+   */
+  overBudget: number;
   restarts: number;
 }

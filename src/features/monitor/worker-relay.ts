@@ -1,10 +1,18 @@
 import type { Logger } from '@nestjs/common';
 import type { EventBusService } from '../../bus/event-bus.service.js';
-import {
-  isWorkerProtocolMessage,
-  type ParentToWorkerMessage,
+import { BoundedQueue } from '../../core/bounded-queue.js';
+import type {
+  EncodedEvent,
+  ParentToWorkerMessage,
 } from '../../protocol/worker-messages.js';
 import type { MonitorStats } from './monitor.types.js';
+import { ThrottledLog } from './throttled-log.js';
+import {
+  WorkerInbox,
+  type InboxLimits,
+  type InboxSink,
+} from './worker-inbox.js';
+import type { CheckedBatch } from './worker-message-check.js';
 
 /** Drops in the worker are logged at most this often, with the count since. */
 const DROP_WARNING_INTERVAL_MS = 10_000;
@@ -12,13 +20,21 @@ const DROP_WARNING_INTERVAL_MS = 10_000;
 /** What the relay counts (the restarts are the supervisor's). */
 export type RelayStats = Omit<MonitorStats, 'restarts'>;
 
+/** The relay's bounds. */
+export interface RelayLimits extends InboxLimits {
+  /** Most plain events waiting in the parent; past it the oldest are dropped. */
+  readonly maxPending: number;
+}
+
 /**
- * Carries what a worker posts into the bus: batches the worker helper
- * encoded (acknowledged once in the bus, so the port holds at most one),
- * plain events, and log lines. Bad events are counted and logged, never
- * thrown; nothing a worker sends can stop the relay.
+ * Carries what workers post into the bus: batches the worker helper encoded
+ * (acknowledged once in the bus, so the port holds at most one), plain
+ * events (queued here, bounded, and relayed in the same batches, one at a
+ * time), and log lines. Bad events and malformed messages are counted and
+ * logged (rate-limited), never thrown; nothing a worker sends can stop the
+ * relay, and nothing it sends disappears without a count.
  */
-export class WorkerRelay {
+export class WorkerRelay implements InboxSink {
   private readonly counters: RelayStats = {
     relayed: 0,
     batches: 0,
@@ -26,62 +42,125 @@ export class WorkerRelay {
     afterClose: 0,
     unavailable: 0,
     droppedInWorker: 0,
+    malformed: 0,
+    rawDropped: 0,
+    overBudget: 0,
   };
+  private readonly lines: ThrottledLog;
+  private readonly raw: BoundedQueue<unknown>;
+  private draining = false;
   private dropsNotLogged = 0;
   private lastDropWarningAt = -Infinity;
 
   constructor(
     private readonly bus: EventBusService,
-    private readonly logger: Logger,
-  ) {}
+    logger: Logger,
+    private readonly limits: RelayLimits,
+  ) {
+    this.lines = new ThrottledLog(logger);
+    this.raw = new BoundedQueue(limits.maxPending);
+  }
 
   stats(): RelayStats {
     return { ...this.counters };
   }
 
-  relay(
-    message: unknown,
-    reply: (message: ParentToWorkerMessage) => void,
-  ): void {
-    if (!isWorkerProtocolMessage(message)) {
-      // A plain event posted with parentPort.postMessage(event).
-      void this.publishBatch([message], false).catch(this.relayFailed);
-      return;
+  /** The door of a new worker run; `reply` posts to that worker. */
+  open(reply: (message: ParentToWorkerMessage) => void): WorkerInbox {
+    return new WorkerInbox(this, reply, this.limits);
+  }
+
+  /** Publishes a checked batch; resolves once it is in the bus. */
+  relayBatch(batch: CheckedBatch): Promise<void> {
+    this.counters.batches++;
+    this.noteDroppedInWorker(batch.dropped);
+    const accepted: EncodedEvent[] = [];
+    for (const event of batch.events) {
+      if (typeof event === 'string') this.refused(event);
+      else accepted.push(event);
     }
-    switch (message.kind) {
-      case 'livebus:batch':
-        this.counters.batches++;
-        this.noteDroppedInWorker(message.dropped);
-        // The worker sends its next batch once this one is in the bus (and,
-        // with Redis, stored): the port never holds more than one. Always
-        // answered, or the worker would wait for good.
-        void this.publishBatch(message.events, true)
-          .catch(this.relayFailed)
-          .finally(() => reply({ kind: 'livebus:ack' }));
-        return;
-      case 'livebus:log':
-        if (message.level === 'warn') this.logger.warn(message.message);
-        else this.logger.log(message.message);
-        return;
-      case 'livebus:ready':
-        return;
+    return this.publish(accepted, true).catch(this.relayFailed);
+  }
+
+  /**
+   * Queues a plain event posted without the helper. It is
+   * relayed with the ones posted meanwhile, in batches of the helper's
+   * size, one in the bus at a time; past `maxPending` waiting the oldest
+   * is dropped (counted in `rawDropped`).
+   */
+  enqueueRaw(event: unknown): void {
+    if (this.raw.isFull) {
+      this.raw.shift();
+      this.counters.rawDropped++;
+      this.lines.warn(
+        'raw-dropped',
+        `a worker posted plain events faster than the bus took them: the oldest were dropped (use publish() from nestjs-livebus/worker and honour its backpressure)`,
+      );
     }
+    this.raw.push(event);
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(() => void this.drainRaw());
+  }
+
+  /** A protocol message refused whole. */
+  malformed(problem: string): void {
+    this.counters.malformed++;
+    this.lines.warn(
+      'malformed',
+      `a worker sent a malformed message: ${problem}`,
+    );
+  }
+
+  /** A message discarded because its worker went over its budget. */
+  overBudget(): void {
+    this.counters.overBudget++;
+  }
+
+  /** A log line the worker sent, already cut and cleaned. */
+  workerLog(level: 'warn' | 'info', message: string): void {
+    if (level === 'warn') this.lines.warn('worker-log', `worker: ${message}`);
+    else this.lines.log('worker-log', `worker: ${message}`);
+  }
+
+  private async drainRaw(): Promise<void> {
+    try {
+      while (this.raw.length > 0) {
+        const events = this.raw.take(this.limits.maxBatch);
+        await this.publish(events, false).catch(this.relayFailed);
+        // Let sockets and timers run between two batches.
+        if (this.raw.length > 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private refused(problem: string): void {
+    this.counters.invalid++;
+    this.lines.warn(
+      'refused',
+      `a worker sent an event the bus refused: ${problem}`,
+    );
   }
 
   // A subscriber's callback that threw while an event was delivered: said,
   // and the relay goes on.
   private readonly relayFailed = (error: Error): void => {
-    this.logger.error(
+    this.lines.warn(
+      'failed',
       `relaying worker events failed: ${error.message}`,
-      error.stack,
     );
   };
 
   /** Resolves once the events are in the bus, or refused by it. */
-  private async publishBatch(
+  private async publish(
     events: readonly unknown[],
     preEncoded: boolean,
   ): Promise<void> {
+    if (events.length === 0) return;
     if (this.bus.isClosed) {
       this.counters.afterClose += events.length;
       return;
@@ -91,19 +170,15 @@ export class WorkerRelay {
       preEncoded,
     );
     this.counters.relayed += accepted;
-    this.counters.invalid += refused.length;
-    for (const error of refused) {
-      this.logger.warn(
-        `worker sent an event the bus refused: ${error.message}`,
-      );
-    }
+    for (const error of refused) this.refused(error.message);
     try {
       await appended;
     } catch (error) {
       // The shared transport is down: counted and said, never thrown.
       this.counters.relayed -= accepted;
       this.counters.unavailable += accepted;
-      this.logger.warn(
+      this.lines.warn(
+        'unavailable',
         `worker events not published: ${(error as Error).message}`,
       );
     }
@@ -115,7 +190,8 @@ export class WorkerRelay {
     this.dropsNotLogged += dropped;
     const now = Date.now();
     if (now - this.lastDropWarningAt < DROP_WARNING_INTERVAL_MS) return;
-    this.logger.warn(
+    this.lines.warn(
+      'dropped',
       `the worker published faster than the bus could take: it dropped its ${this.dropsNotLogged} oldest events (publish() returns false when it is ahead; await drained() then)`,
     );
     this.dropsNotLogged = 0;
