@@ -288,7 +288,9 @@ export function renderActivity(status, monitor) {
       `poll #${status.pollCount} every ${seconds(status.pollIntervalMs)}`,
       `provider ${provider.name}: ${provider.state}${provider.message ? ` (${provider.message})` : ''}`,
       status.failures ? `${status.failures} failures in a row` : '',
-      monitor ? `worker ${monitor.state}` : '',
+      monitor
+        ? `worker ${monitor.state}${monitor.reason ? ` (${monitor.reason})` : ''}`
+        : '',
     ]
       .filter(Boolean)
       .join(' · '),
