@@ -24,11 +24,13 @@ import {
   DEFAULT_NAMESPACE,
   GAP_MESSAGE,
   gapOnlyConflated,
+  REAUTH_MESSAGE,
   RESUMED_MESSAGE,
   SNAPSHOT_MESSAGE,
   SUBSCRIBE_MESSAGE,
   type EventMeta,
   type Gap,
+  type ReauthRequest,
   type ResumedMeta,
   type SnapshotMeta,
   type SubscribeRequest,
@@ -52,13 +54,34 @@ export type GapNotice = Gap;
  */
 export type ResetReason = 'resume-failed' | 'gap' | 'types';
 
+/** Fields the app sends in the Socket.IO handshake's `auth`, e.g. `{ token }`. */
+export type AuthFields = Record<string, unknown>;
+
+/**
+ * The app's credential: fixed fields, or a provider asked on every
+ * (re)connection and whenever the server asks for a fresh credential
+ * before the current one expires (`livebus:reauth`).
+ */
+export type AuthOption = AuthFields | (() => AuthFields | Promise<AuthFields>);
+
 /** Options of {@link LivebusClient}. */
 export interface LivebusClientOptions<M extends EventMap<M>> {
   /** Socket.IO namespace. @default '/predictions' */
   namespace?: string;
   /** Only these types (snapshot, replay and live). @default all */
   types?: readonly EventType<M>[];
-  /** Passed to `socket.io-client`'s `io()`; `auth` is the client's own. */
+  /**
+   * The credential the server's guards read (`client.handshake.auth`), e.g.
+   * `{ token }` or `async () => ({ token: await freshToken() })`. A provider
+   * is asked on every connection and when the server asks for a fresh
+   * credential, which the client then sends without reconnecting.
+   */
+  auth?: AuthOption;
+  /**
+   * Passed to `socket.io-client`'s `io()`. Its `auth` (an object or
+   * Socket.IO's `(send) => ...` function) is merged with the client's
+   * resume position, like {@link auth}.
+   */
   socket?: Partial<ManagerOptions & SocketOptions>;
 }
 
@@ -117,19 +140,31 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   constructor(url: string, options: LivebusClientOptions<M> = {}) {
     this.types = options.types ? [...options.types] : null;
+    const credential = appAuth(options.auth, options.socket?.auth);
     this.socket = io(url + (options.namespace ?? DEFAULT_NAMESPACE), {
       ...options.socket,
-      // Called on every (re)connection: resume from where we are, unless a
-      // re-hydration was asked for and not answered before the connection
-      // dropped (the state is stale then: start from a fresh snapshot).
-      auth: (send: (data: object) => void) =>
-        send({
-          ...(this._epoch && !this.pendingReset
-            ? { epoch: this._epoch, lastSeq: this._lastSeq }
-            : {}),
-          ...(this.types ? { types: this.types } : {}),
-        }),
+      // Called on every (re)connection: the app's credential, and resume
+      // from where we are, unless a re-hydration was asked for and not
+      // answered before the connection dropped (the state is stale then:
+      // start from a fresh snapshot). The position is the client's own: an
+      // app field of the same name does not move it.
+      auth: (send: (data: object) => void) => {
+        void credential()
+          .catch(() => ({}))
+          .then((fields) => send(this.handshake(fields)));
+      },
     });
+    // The server asks for a fresh credential before the current one
+    // expires: answered in-band, the connection stays (`null` if the
+    // provider failed: the server then ends the connection at expiry, and
+    // the reconnection asks the provider again).
+    this.socket.on(
+      REAUTH_MESSAGE,
+      (_request: ReauthRequest, ack?: (fields: AuthFields | null) => void) => {
+        if (typeof ack !== 'function') return;
+        credential().then(ack, () => ack(null));
+      },
+    );
     this.socket.on('connect', () => this.setConnection('live'));
     this.socket.on('disconnect', () => {
       if (this._connection !== 'closed') this.setConnection('reconnecting');
@@ -174,7 +209,8 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
         name === SNAPSHOT_MESSAGE ||
         name === RESUMED_MESSAGE ||
         name === GAP_MESSAGE ||
-        name === CLOSE_MESSAGE
+        name === CLOSE_MESSAGE ||
+        name === REAUTH_MESSAGE
       ) {
         return;
       }
@@ -277,6 +313,19 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     this.socket.disconnect();
   }
 
+  /** The handshake's `auth`: the app's fields, then the client's own. */
+  private handshake(fields: AuthFields): AuthFields {
+    const credential = { ...fields };
+    for (const own of ['epoch', 'lastSeq', 'types']) delete credential[own];
+    return {
+      ...credential,
+      ...(this._epoch && !this.pendingReset
+        ? { epoch: this._epoch, lastSeq: this._lastSeq }
+        : {}),
+      ...(this.types ? { types: this.types } : {}),
+    };
+  }
+
   private resync(reason: 'gap' | 'types'): void {
     this.pendingReset = reason;
     const request: SubscribeRequest = { types: this.types };
@@ -336,6 +385,29 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     list.push(handler);
     return () => remove(list, handler);
   }
+}
+
+type SocketAuth = Partial<SocketOptions>['auth'];
+
+/**
+ * The app's credential as one provider: {@link LivebusClientOptions.auth}
+ * and `socket.auth` (an object or Socket.IO's callback form), merged, the
+ * former winning.
+ */
+function appAuth(
+  auth: AuthOption | undefined,
+  socketAuth: SocketAuth,
+): () => Promise<AuthFields> {
+  return async () => {
+    const fromSocket: AuthFields =
+      typeof socketAuth === 'function'
+        ? await new Promise<AuthFields>((resolve) =>
+            socketAuth((data: object) => resolve({ ...data })),
+          )
+        : { ...socketAuth };
+    const own = typeof auth === 'function' ? await auth() : auth;
+    return { ...fromSocket, ...own };
+  };
 }
 
 function remove<T>(list: T[], item: T): void {
