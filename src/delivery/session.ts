@@ -60,7 +60,7 @@ export class ClientSession<F> implements ObservedSession {
     private readonly bus: EventBusService,
     readonly subscription: AnySubscription,
     private readonly transport: SessionTransport<F>,
-    private allowed: TypeFilter | null,
+    private _allowed: TypeFilter | null,
   ) {
     this.kind = transport.kind ?? 'socketio';
     this.observer = transport.observer ?? NO_DELIVERY_OBSERVER;
@@ -142,7 +142,7 @@ export class ClientSession<F> implements ObservedSession {
         this.bus,
         this.transport.encoder,
         types,
-        both(types, this.allowed),
+        both(types, this._allowed),
         true,
       );
       const seq = this.bus.lastSeq;
@@ -158,8 +158,13 @@ export class ClientSession<F> implements ObservedSession {
    * credential), from the next event on.
    */
   restrict(allowed: TypeFilter | null): void {
-    this.allowed = allowed;
+    this._allowed = allowed;
     this.subscription.restrict(allowed);
+  }
+
+  /** What the server lets this client read (`null`: everything). */
+  get allowed(): TypeFilter | null {
+    return this._allowed;
   }
 
   /** Ends the session (idempotent); `reason` is what the observer is told. */
