@@ -148,6 +148,23 @@ describe('credentials that expire', () => {
     },
   );
 
+  it('asks again when a fresh credential does not expire later (a token cache, or a JWT exp in whole seconds)', async () => {
+    t = await startAuthApp({ auth: auth(2300) });
+    const first = token(2500, 'a');
+    const socket = t.connect({ token: first });
+    const answers: string[] = [];
+    socket.on(REAUTH_MESSAGE, (_request, ack: (fields: unknown) => void) => {
+      // The cached token first, a fresh one the next time.
+      const next = answers.length === 0 ? first : token(60_000, 'a');
+      answers.push(next);
+      ack({ token: next });
+    });
+    await outcome(socket);
+    await new Promise((resolve) => setTimeout(resolve, 2800));
+    expect(answers).toHaveLength(2);
+    expect(socket.connected).toBe(true);
+  });
+
   it('a refresh applies the new principal’s permissions from the next event', async () => {
     t = await startAuthApp({ auth: auth(800) });
     const expiresAt = Date.now() + 1000;

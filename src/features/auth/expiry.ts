@@ -38,13 +38,19 @@ export interface SocketExpiryHooks {
   expired(): void;
 }
 
+/** The shortest wait before asking a client again for a fresh credential, in ms. */
+const MIN_ASK_INTERVAL_MS = 1000;
+
 /**
  * Keeps a socket's credential fresh: `refreshBeforeMs` before its
  * principal's `expiresAt`, asks the client (`livebus:reauth`, with an ack)
  * for fresh `auth` fields and checks them as the handshake was checked. A
- * credential that expires later moves the deadline; no answer, a refused
- * one, or one that does not expire later leaves it, and at `expiresAt` the
- * client is disconnected. Stops by itself when the socket disconnects.
+ * credential that expires later moves the deadline. A refused one, or one
+ * that does not expire later (a token cache that still hands out the old
+ * one; a JWT `exp` counts whole seconds), is asked for again after half the
+ * time left (at least a second) while there is time; no answer leaves the
+ * deadline, and at `expiresAt` the client is disconnected. Stops by itself
+ * when the socket disconnects.
  */
 export function watchSocketExpiry(
   auth: LivebusAuth,
@@ -66,19 +72,26 @@ export function watchSocketExpiry(
     cancelDeadline = runAt(expiresAt, () => hooks.expired());
     cancelAsk = runAt(expiresAt - auth.refreshBeforeMs, ask);
   };
+  const askAgain = (expiresAt: number, why: string): void => {
+    const left = expiresAt - Date.now();
+    const wait = Math.max(MIN_ASK_INTERVAL_MS, left / 2);
+    logger.warn(
+      `a client's fresh credential ${why}: ${wait < left ? `asking again in ${Math.round(wait)} ms` : 'it is disconnected at expiry'}`,
+    );
+    if (wait < left) cancelAsk = runAt(Date.now() + wait, ask);
+  };
   const ask = (): void => {
     const asked = current;
-    if (!asked?.expiresAt || socket.disconnected) return;
-    const request: ReauthRequest = { expiresAt: asked.expiresAt };
+    const expiresAt = asked?.expiresAt;
+    if (!expiresAt || socket.disconnected) return;
+    const request: ReauthRequest = { expiresAt };
     socket.emit(REAUTH_MESSAGE, request, (fields: unknown) => {
       if (socket.disconnected || current !== asked) return;
       auth.reauthenticate(socket, fields).then(
         (state) => {
           if (socket.disconnected || current !== asked) return;
-          if (state?.expiresAt != null && state.expiresAt <= asked.expiresAt!) {
-            logger.warn(
-              'a client answered livebus:reauth with a credential that does not expire later: it is disconnected at expiry',
-            );
+          if (state?.expiresAt != null && state.expiresAt <= expiresAt) {
+            askAgain(expiresAt, 'does not expire later');
             return;
           }
           current = state;
@@ -86,9 +99,11 @@ export function watchSocketExpiry(
           schedule();
         },
         (error: unknown) => {
+          if (socket.disconnected || current !== asked) return;
           const refusal = accessRefusal(error);
-          logger.warn(
-            `a client's fresh credential was refused (${refusal ? `${refusal.code}: ${refusal.message.slice(0, 120)}` : 'a guard failed'}): it is disconnected at expiry`,
+          askAgain(
+            expiresAt,
+            `was refused (${refusal ? `${refusal.code}: ${refusal.message.slice(0, 120)}` : 'a guard failed'})`,
           );
         },
       );
