@@ -9,12 +9,7 @@
  *
  * Imports nothing from Node or Nest, so it runs in browsers as is.
  */
-import {
-  io,
-  type ManagerOptions,
-  type Socket,
-  type SocketOptions,
-} from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import type {
   AnyEventMap,
   EventMap,
@@ -29,77 +24,36 @@ import {
   SNAPSHOT_MESSAGE,
   SUBSCRIBE_MESSAGE,
   type EventMeta,
-  type Gap,
-  type ReauthRequest,
   type ResumedMeta,
   type SnapshotMeta,
   type SubscribeRequest,
 } from '../protocol/messages.js';
 import { CLOSE_MESSAGE, type CloseNotice } from '../protocol/codes.js';
 import { watchCloses } from './close-policy.js';
+import {
+  answerReauth,
+  appCredential,
+  type AuthFields,
+  type AuthOption,
+} from './client-auth.js';
+import type {
+  ConnectionState,
+  GapNotice,
+  Listeners,
+  LivebusClientOptions,
+  ResetReason,
+  Typed,
+} from './client-types.js';
 
-export type { CloseNotice };
-
-/** Where the client's connection is. */
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
-
-export type { EventMeta };
-
-/** Events the client lost to a full server queue (or conflated: see `Gap`). */
-export type GapNotice = Gap;
-
-/**
- * Why the state was replaced by a snapshot marked reset: a resume could not
- * be served exactly, or the client re-hydrated after a gap or a type change.
- */
-export type ResetReason = 'resume-failed' | 'gap' | 'types';
-
-/** Fields the app sends in the Socket.IO handshake's `auth`, e.g. `{ token }`. */
-export type AuthFields = Record<string, unknown>;
-
-/**
- * The app's credential: fixed fields, or a provider asked on every
- * (re)connection and whenever the server asks for a fresh credential
- * before the current one expires (`livebus:reauth`).
- */
-export type AuthOption = AuthFields | (() => AuthFields | Promise<AuthFields>);
-
-/** Options of {@link LivebusClient}. */
-export interface LivebusClientOptions<M extends EventMap<M>> {
-  /** Socket.IO namespace. @default '/predictions' */
-  namespace?: string;
-  /** Only these types (snapshot, replay and live). @default all */
-  types?: readonly EventType<M>[];
-  /**
-   * The credential the server's guards read (`client.handshake.auth`), e.g.
-   * `{ token }` or `async () => ({ token: await freshToken() })`. A provider
-   * is asked on every connection and when the server asks for a fresh
-   * credential, which the client then sends without reconnecting.
-   */
-  auth?: AuthOption;
-  /**
-   * Passed to `socket.io-client`'s `io()`. Its `auth` (an object or
-   * Socket.IO's `(send) => ...` function) is merged with the client's
-   * resume position, like {@link auth}.
-   */
-  socket?: Partial<ManagerOptions & SocketOptions>;
-}
-
-interface Listeners<M extends EventMap<M>> {
-  event: ((
-    type: EventType<M>,
-    event: M[EventType<M>],
-    meta: EventMeta,
-  ) => void)[];
-  state: ((state: Readonly<Partial<M>>) => void)[];
-  connection: ((state: ConnectionState) => void)[];
-  gap: ((gap: GapNotice) => void)[];
-  reset: ((reason: ResetReason) => void)[];
-  close: ((notice: CloseNotice) => void)[];
-}
-
-type Typed<M extends EventMap<M>> = {
-  [K in EventType<M>]?: ((event: M[K], meta: EventMeta) => void)[];
+export type {
+  AuthFields,
+  AuthOption,
+  CloseNotice,
+  ConnectionState,
+  EventMeta,
+  GapNotice,
+  LivebusClientOptions,
+  ResetReason,
 };
 
 /**
@@ -140,7 +94,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   constructor(url: string, options: LivebusClientOptions<M> = {}) {
     this.types = options.types ? [...options.types] : null;
-    const credential = appAuth(options.auth, options.socket?.auth);
+    const credential = appCredential(options.auth, options.socket?.auth);
     this.socket = io(url + (options.namespace ?? DEFAULT_NAMESPACE), {
       ...options.socket,
       // Called on every (re)connection: the app's credential, and resume
@@ -154,17 +108,8 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
           .then((fields) => send(this.handshake(fields)));
       },
     });
-    // The server asks for a fresh credential before the current one
-    // expires: answered in-band, the connection stays (`null` if the
-    // provider failed: the server then ends the connection at expiry, and
-    // the reconnection asks the provider again).
-    this.socket.on(
-      REAUTH_MESSAGE,
-      (_request: ReauthRequest, ack?: (fields: AuthFields | null) => void) => {
-        if (typeof ack !== 'function') return;
-        credential().then(ack, () => ack(null));
-      },
-    );
+    // Before the credential expires the server asks for a fresh one.
+    answerReauth(this.socket, credential);
     this.socket.on('connect', () => this.setConnection('live'));
     this.socket.on('disconnect', () => {
       if (this._connection !== 'closed') this.setConnection('reconnecting');
@@ -314,9 +259,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   }
 
   /** The handshake's `auth`: the app's fields, then the client's own. */
-  private handshake(fields: AuthFields): AuthFields {
-    const credential = { ...fields };
-    for (const own of ['epoch', 'lastSeq', 'types']) delete credential[own];
+  private handshake(credential: AuthFields): AuthFields {
     return {
       ...credential,
       ...(this._epoch && !this.pendingReset
@@ -385,29 +328,6 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     list.push(handler);
     return () => remove(list, handler);
   }
-}
-
-type SocketAuth = Partial<SocketOptions>['auth'];
-
-/**
- * The app's credential as one provider: {@link LivebusClientOptions.auth}
- * and `socket.auth` (an object or Socket.IO's callback form), merged, the
- * former winning.
- */
-function appAuth(
-  auth: AuthOption | undefined,
-  socketAuth: SocketAuth,
-): () => Promise<AuthFields> {
-  return async () => {
-    const fromSocket: AuthFields =
-      typeof socketAuth === 'function'
-        ? await new Promise<AuthFields>((resolve) =>
-            socketAuth((data: object) => resolve({ ...data })),
-          )
-        : { ...socketAuth };
-    const own = typeof auth === 'function' ? await auth() : auth;
-    return { ...fromSocket, ...own };
-  };
 }
 
 function remove<T>(list: T[], item: T): void {

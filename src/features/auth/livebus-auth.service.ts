@@ -10,7 +10,6 @@ import {
   type Type,
 } from '@nestjs/common';
 import { ExternalContextCreator, ModuleRef } from '@nestjs/core';
-import { isObservable, lastValueFrom } from 'rxjs';
 import type { Socket } from 'socket.io';
 import {
   RESOLVED_OPTIONS,
@@ -25,6 +24,7 @@ import {
   unauthenticated,
 } from './access-refused.error.js';
 import { LIVEBUS_ENTRY } from './livebus-entry.js';
+import { activate, expiryOf, isObject } from './principal.js';
 import { ReadPermission } from './read-permission.js';
 
 /** What the bus knows of an admitted request or socket. */
@@ -278,33 +278,4 @@ export class LivebusAuth implements OnModuleInit {
       error instanceof Error ? error.stack : undefined,
     );
   }
-}
-
-/** One guard's answer, whatever form it takes. */
-async function activate(
-  guard: CanActivate,
-  context: ExecutionContext,
-): Promise<boolean> {
-  const result = guard.canActivate(context);
-  if (typeof result === 'boolean') return result;
-  const value: unknown = await result;
-  return (isObservable(value) ? await lastValueFrom(value) : value) === true;
-}
-
-/** A principal's `expiresAt` in ms since the epoch, or `null`. */
-function expiryOf(principal: unknown): number | null {
-  if (!isObject(principal)) return null;
-  const value = principal.expiresAt;
-  if (value === undefined || value === null) return null;
-  const ms = value instanceof Date ? value.getTime() : value;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw new TypeError(
-      "the principal's expiresAt must be ms since the epoch or a Date",
-    );
-  }
-  return ms;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
 }
