@@ -183,6 +183,36 @@ describe('auth.guards: the app’s own guard at every entry point', () => {
     expect(t.app.get(TokenStore).checks).toBe(1);
   });
 
+  it('fails the start-up, naming the guard, when Nest cannot build it', async () => {
+    // TokenStore is nowhere: neither the app's nor a global module's.
+    await expect(
+      startAuthApp({ auth: { guards: [TokenGuard] } }),
+    ).rejects.toThrow(/TokenGuard/);
+  });
+
+  it('takes auth from forRootAsync’s factory too', async () => {
+    const { Test } = await import('@nestjs/testing');
+    const { EventBusModule } = await import('../src/index.js');
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        EventBusModule.forRootAsync({
+          useFactory: () => ({ worker: false, auth: { guards: [TokenGuard] } }),
+        }),
+      ],
+      providers: [TokenStore],
+      controllers: [MeController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    try {
+      expect((await get(url + '/api/ws/snapshot')).status).toBe(401);
+      expect((await get(url + '/api/ws/snapshot', 't-alice')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('authenticate alone: no principal is unauthorized, a principal is kept with the socket and the request', async () => {
     const seen: unknown[] = [];
     t = await startAuthApp({
