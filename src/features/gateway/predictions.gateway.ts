@@ -77,6 +77,9 @@ interface ConnectedClient {
  * client that stops reading costs at most its queue; what it lost is told by
  * a `gap` message before the next event.
  *
+ * The handshake goes through the app's global guards and the `auth`
+ * option's (see `LivebusAuth`): a refused client gets `connect_error` and
+ * never a byte of the stream; an admitted one reads what its principal may.
  * `subscribe` is a Nest message handler: the guards, pipes, interceptors
  * and filters an app applies (`APP_GUARD`, `useGlobalInterceptors`, ...)
  * run for it as for any gateway message. The module registers a subclass
@@ -254,12 +257,10 @@ export class PredictionsGateway
         types = parseTypes(body.types, 'types');
         assertReadable(client.session.allowed, types);
       } catch (error) {
-        if (
-          !(error instanceof ClientRequestError) &&
-          !(error instanceof AccessRefusedError)
-        ) {
-          throw error;
-        }
+        const known =
+          error instanceof ClientRequestError ||
+          error instanceof AccessRefusedError;
+        if (!known) throw error;
         return { error: error.message, code: error.code };
       }
     }
