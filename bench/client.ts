@@ -70,6 +70,7 @@ class Connection {
   constructor(
     url: string,
     private readonly checkOrder: boolean,
+    auth?: Record<string, unknown>,
   ) {
     this.ws = new WebSocket(url, {
       perMessageDeflate: false,
@@ -89,7 +90,7 @@ class Connection {
         } else if (data[0] === EIO_PING) {
           this.ws.send('3');
         } else if (data[0] === EIO_OPEN) {
-          this.ws.send(`40${NAMESPACE},`);
+          this.ws.send(`40${NAMESPACE},${auth ? JSON.stringify(auth) : ''}`);
         } else if (data[0] === EIO_CLOSE) {
           this.ws.terminate();
         }
@@ -163,7 +164,9 @@ serve(async (body) => {
       const url = `ws://127.0.0.1:${command.port}/socket.io/?EIO=4&transport=websocket`;
       const opened: Connection[] = [];
       for (let i = 0; i < command.count; i++) {
-        opened.push(new Connection(url, command.checkOrder ?? false));
+        opened.push(
+          new Connection(url, command.checkOrder ?? false, command.auth),
+        );
       }
       connections.push(...opened);
       await Promise.all(opened.map((c) => c.joined));

@@ -56,9 +56,14 @@ export function share(i: number): number {
   return Math.floor(n / p) + (i < n % p ? 1 : 0);
 }
 
-export async function connectAll(port: number): Promise<void> {
+export async function connectAll(
+  port: number,
+  auth?: Record<string, unknown>,
+): Promise<void> {
   await Promise.all(
-    clients.map((c, i) => c.call({ cmd: 'connect', port, count: share(i) })),
+    clients.map((c, i) =>
+      c.call({ cmd: 'connect', port, count: share(i), auth }),
+    ),
   );
 }
 

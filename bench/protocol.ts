@@ -14,6 +14,8 @@ export interface ServerSetup {
   worker?: { bytes: number };
   /** Ours only: Prometheus metrics on (a registry of its own), scraped every second. */
   metrics?: boolean;
+  /** Ours only: behind `auth` (a guard, `authenticate`, `canRead`): see bench/guard-cost.ts. */
+  guarded?: boolean;
 }
 
 export type ServerCommand =
@@ -72,7 +74,14 @@ export interface ServerMemory {
 
 export type ClientCommand =
   /** Opens `count` connections (stalled ones stop reading on `stall`). */
-  | { cmd: 'connect'; port: number; count: number; checkOrder?: boolean }
+  | {
+      cmd: 'connect';
+      port: number;
+      count: number;
+      checkOrder?: boolean;
+      /** The handshake's `auth` (sent in the namespace CONNECT packet). */
+      auth?: Record<string, unknown>;
+    }
   | { cmd: 'stall' }
   | { cmd: 'mark' }
   | { cmd: 'latency'; on: boolean }

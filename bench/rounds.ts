@@ -13,6 +13,8 @@ import { stallRound, type StallRound } from './scenarios/stall.js';
 import { workerRound } from './scenarios/worker.js';
 import { saturationRound } from './scenarios/metrics.js';
 import { metricsCostRounds, type MetricsCost } from './metrics-cost.js';
+import { guardedSaturationRound } from './scenarios/guarded.js';
+import { guardCostRounds, type GuardCost } from './guard-cost.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 export interface Results {
@@ -21,6 +23,7 @@ export interface Results {
   worker: Throughput[];
   redis: RedisRound[];
   metrics: MetricsCost;
+  guards: GuardCost;
 }
 
 export async function runRounds(): Promise<Results> {
@@ -30,6 +33,7 @@ export async function runRounds(): Promise<Results> {
     worker: [],
     redis: [],
     metrics: { off: [], on: [] },
+    guards: { open: [], guarded: [] },
   };
   const alternate = (r: number): Kind[] =>
     r % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
@@ -85,6 +89,13 @@ export async function runRounds(): Promise<Results> {
     results.metrics = await metricsCostRounds(
       S.fanoutRounds,
       saturationRound,
+      progress,
+    );
+  }
+  if (only.has('guards')) {
+    results.guards = await guardCostRounds(
+      S.fanoutRounds,
+      guardedSaturationRound,
       progress,
     );
   }

@@ -55,7 +55,7 @@
  * tables.ts (what is printed); server.ts and client.ts are the processes.
  *
  * Flags: --quick (fewer, shorter rounds), --rounds N (fan-out rounds, default
- * 5), --only sat,stall,worker,redis,metrics, --batch N (saturation batch, default 64),
+ * 5), --only sat,stall,worker,redis,metrics,guards, --batch N (saturation batch, default 64),
  * --client-processes N, --no-pin, --history N (our historyMaxEvents instead
  * of the default), --redis-window N, --cpu-prof (CPU profiles of the server
  * processes in bench/results/profiles/).
@@ -70,6 +70,7 @@ import { runRounds } from './rounds.js';
 import { only, out, repo, resultsDir, S } from './settings.js';
 import { tables } from './tables.js';
 import { metricsCostFigures, metricsCostReport } from './metrics-cost.js';
+import { guardCostFigures, guardCostReport } from './guard-cost.js';
 import { assertRedisServerInstalled } from '../test/support/redis-server.js';
 
 async function main(): Promise<void> {
@@ -112,10 +113,13 @@ async function main(): Promise<void> {
   await Promise.all(clients.map((c) => c.stop()));
   const summary = summarise(results);
   const { figures, targets } = summary;
-  const metricsText = metricsCostReport(results.metrics);
-  const text = metricsText
-    ? `${tables(summary)}\n${metricsText}`
-    : tables(summary);
+  const text = [
+    tables(summary),
+    metricsCostReport(results.metrics),
+    guardCostReport(results.guards),
+  ]
+    .filter(Boolean)
+    .join('\n');
   out(text);
 
   mkdirSync(resultsDir, { recursive: true });
@@ -134,6 +138,10 @@ async function main(): Promise<void> {
         metricsCost:
           results.metrics.on.length > 0
             ? metricsCostFigures(results.metrics)
+            : null,
+        guardCost:
+          results.guards.guarded.length > 0
+            ? guardCostFigures(results.guards)
             : null,
       },
       targets,

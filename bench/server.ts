@@ -28,6 +28,7 @@ import {
   type TickEvent,
 } from './events.js';
 import { notify, serve } from './ipc.js';
+import { benchAuth } from './bench-auth.js';
 import {
   CONTROL_RUN,
   CONTROL_SLOTS,
@@ -91,6 +92,7 @@ async function startOurs(): Promise<Target> {
         EventBusModule.forRoot({
           ...options,
           ...(registry ? { metrics: { registry, path: false } } : {}),
+          ...(setup.guarded ? { auth: benchAuth() } : {}),
         }),
       ],
     },

@@ -17,6 +17,7 @@ export type {
   EventBusMetricsOptions,
   MetricsRegistry,
 } from './module/feature-options.interface.js';
+export type { LivebusAuthOptions } from './module/auth-options.interface.js';
 
 export {
   EventBusService,
@@ -36,6 +37,19 @@ export type {
   DisconnectReason,
 } from './delivery/delivery-observer.js';
 export { PredictionsGateway } from './features/gateway/predictions.gateway.js';
+export {
+  HANDSHAKE_PATTERN,
+  LivebusAuth,
+  type AuthState,
+} from './features/auth/livebus-auth.service.js';
+export {
+  getLivebusEntry,
+  type LivebusEntryKind,
+} from './features/auth/livebus-entry.js';
+export {
+  AccessRefusedError,
+  type AccessCode,
+} from './features/auth/access-refused.error.js';
 export {
   MonitorService,
   type MonitorState,

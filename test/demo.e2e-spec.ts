@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
-import { post, receive, record } from './utils.js';
+import { openSse, post, receive, record, until } from './utils.js';
 
 /** Asks `url` every 50 ms until it answers `status`. */
 async function answers(url: string, status: number, timeoutMs = 10_000) {
@@ -137,5 +137,111 @@ describe('the demo (npm start), as a real process', () => {
     );
     expect(refused.data?.code).toBe('server_shutdown');
     await exited;
+  });
+
+  it('with AUTH_TOKEN, every entry point requires it: no unauthenticated socket or request gets an event or snapshot byte', async () => {
+    const demo = await startDemo({ AUTH_TOKEN: 'secret' });
+    child = demo.child;
+    const { url } = demo;
+    const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+    const marker = { type: 'prediction', label: 'only-for-token-holders' };
+    const published = await fetch(url + '/api/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer('secret') },
+      body: JSON.stringify(marker),
+    });
+    expect(published.status).toBe(202);
+
+    // Socket.IO, on both transports: refused before its stream starts.
+    for (const [transport, auth] of [
+      ['websocket', {}],
+      ['websocket', { token: 'wrong' }],
+      ['polling', {}],
+      ['polling', { token: 'Secret' }],
+    ] as const) {
+      const refused = io(url + '/predictions', {
+        transports: [transport],
+        reconnection: false,
+        forceNew: true,
+        auth,
+      });
+      const got: string[] = [];
+      refused.onAny((name: string) => got.push(name));
+      const [error] = await new Promise<[Error & { data?: { code: string } }]>(
+        (resolve) => refused.once('connect_error', (e) => resolve([e])),
+      );
+      refused.disconnect();
+      expect([transport, error.data?.code, got]).toEqual([
+        transport,
+        'unauthorized',
+        [],
+      ]);
+    }
+    socket = io(url + '/predictions', {
+      transports: ['websocket'],
+      reconnection: false,
+      auth: { token: 'secret' },
+    });
+    const received = record(socket);
+    const [snapshot] = await receive(received, 1);
+    expect(snapshot.name).toBe('snapshot');
+    expect((snapshot.event as Record<string, unknown>).prediction).toEqual(
+      marker,
+    );
+
+    // HTTP: 401 without the token or with another, and no event in the answer.
+    const refusedBodies: string[] = [];
+    const expectStatus = async (
+      path: string,
+      status: number,
+      init: RequestInit = {},
+    ) => {
+      const response = await fetch(url + path, init);
+      const body = await response.text();
+      if (status !== 200 && status !== 202) refusedBodies.push(body);
+      expect([path, response.status]).toEqual([path, status]);
+      return body;
+    };
+    const postMarker = (headers: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(marker),
+    });
+    await expectStatus('/api/ws/snapshot', 401);
+    await expectStatus('/api/ws/snapshot', 401, { headers: bearer('wrong') });
+    await expectStatus('/api/ws/snapshot?access_token=secret', 401);
+    expect(
+      JSON.parse(
+        await expectStatus('/api/ws/snapshot', 200, {
+          headers: bearer('secret'),
+        }),
+      ).prediction,
+    ).toEqual(marker);
+    await expectStatus('/api/events', 401, postMarker({}));
+    await expectStatus('/api/events', 401, postMarker(bearer('wrong')));
+    await expectStatus('/api/events/stream', 401);
+    await expectStatus('/api/events/stream?access_token=wrong', 401);
+    await expectStatus('/metrics', 401);
+    await expectStatus('/_inspector/stats.json', 401);
+    expect(
+      await expectStatus('/metrics', 200, { headers: bearer('secret') }),
+    ).toMatch(/^livebus_events_published_total \d+$/m);
+    for (const body of refusedBodies) {
+      expect(body).not.toContain('only-for-token-holders');
+      expect(body).not.toContain('"type"');
+    }
+    // SSE with the header, or with ?access_token= (EventSource sends no header).
+    for (const [path, headers] of [
+      ['/api/events/stream', bearer('secret')],
+      ['/api/events/stream?access_token=secret', {}],
+    ] as const) {
+      const sse = await openSse(url + path, headers);
+      expect(sse.status).toBe(200);
+      await until(() => sse.messages.some((m) => m.event === 'snapshot'));
+      await sse.close();
+    }
+    // What carries no events stays open: the page, its files, health.
+    await expectStatus('/', 200);
+    await expectStatus('/health', 200);
   });
 });

@@ -42,12 +42,17 @@ const seen: {
   answer?: unknown;
 }[] = [];
 
-/** Lets only sockets whose handshake says `mayResubscribe` send `subscribe`. */
+/**
+ * Lets only sockets whose handshake says `mayResubscribe` send `subscribe`.
+ * A global guard is asked at the handshake too (pattern `connection`): it
+ * admits every connection.
+ */
 @Injectable()
 class ResubscribeGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'ws') return true;
     const ws = context.switchToWs();
+    if (ws.getPattern() !== 'subscribe') return true;
     seen.push({ by: 'guard', pattern: ws.getPattern(), data: ws.getData() });
     const client = ws.getClient<ServerSocket>();
     return client.handshake.auth.mayResubscribe === true;

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, chromiumPath } from './support/chromium.js';
 import { demoModule } from '../demo/demo-app.js';
+import { TokenGuard } from '../demo/token.guard.js';
 import {
   EventBusService,
   type EventBusModuleExtras,
@@ -177,6 +178,43 @@ describe('the inspector in a real browser', () => {
     await page.locator('#log .row.reset').first().waitFor();
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('takes a token from its URL fragment for the socket and the stats; without it, gets nothing', async () => {
+    const started = await startDemo(0, {
+      auth: { guards: [new TokenGuard('secret')] },
+    });
+    app = started.app;
+    const { url } = started;
+    await app.get(EventBusService).publish({ type: 'status', state: 'idle' });
+
+    const errors: string[] = [];
+    const page = await openPage(browser, errors);
+    await page.goto(url + '/#token=secret');
+    await page.locator('#connection[data-state="live"]').waitFor();
+    expect(await latestOf(page, 'status')).toEqual({
+      type: 'status',
+      state: 'idle',
+    });
+    await page.waitForFunction(() =>
+      document
+        .getElementById('server-stats')
+        ?.textContent?.includes('memory, ready'),
+    );
+
+    // Without the token: refused, told why, and not a byte of state.
+    const stranger = await openPage(browser, errors);
+    await stranger.goto(url + '/');
+    await stranger.locator('#connection[data-state="closed"]').waitFor();
+    await stranger
+      .locator('#log .row.info', { hasText: 'unauthorized' })
+      .first()
+      .waitFor();
+    await stranger.waitForFunction(() =>
+      document.getElementById('stats-state')?.textContent?.includes('401'),
+    );
+    expect(await stranger.locator('#types .row[data-type]').count()).toBe(0);
+    expect(errors).toEqual([]);
   });
 
   it('pauses and resumes the log, filters it, shows an event in detail, and shows a gap', async () => {

@@ -1,3 +1,4 @@
+import type { CanActivate, ExecutionContext, Type } from '@nestjs/common';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ResolvedCoreOptions } from '../core/core-options.js';
 import type { TransportOption } from './transport-option.js';
@@ -64,6 +65,15 @@ export interface ResolvedFeatureOptions {
 /** @internal The token of the resolved {@link ResolvedFeatureOptions}. */
 export const RESOLVED_FEATURES = Symbol('LIVEBUS_RESOLVED_FEATURES');
 
+/** The `auth` option, checked, with its defaults applied. */
+export interface ResolvedAuthOptions {
+  readonly guards: readonly (Type<CanActivate> | CanActivate)[];
+  readonly authenticate: ((context: ExecutionContext) => unknown) | null;
+  readonly canRead: ((principal: unknown, type: string) => boolean) | null;
+  readonly canPublish: ((principal: unknown, type: string) => boolean) | null;
+  readonly refreshBeforeMs: number;
+}
+
 /** Every option of the module, checked, with its default applied. */
 export interface ResolvedEventBusOptions {
   readonly core: ResolvedCoreOptions;
@@ -78,4 +88,6 @@ export interface ResolvedEventBusOptions {
   readonly metrics: ResolvedMetricsOptions | null;
   /** The inspector page, or `null` when off. */
   readonly inspector: ResolvedInspectorOptions | null;
+  /** Authentication and per-type permissions, or `null` when off. */
+  readonly auth: ResolvedAuthOptions | null;
 }

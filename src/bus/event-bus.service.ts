@@ -19,6 +19,7 @@ import type {
   EventType,
 } from '../protocol/event-map.js';
 import type { SnapshotState } from '../core/bus-message.js';
+import type { TypeFilter } from '../core/type-filter.js';
 import type { EncodedEvent } from '../core/event-codec.js';
 import type { Subscription } from '../core/subscription.js';
 import type {
@@ -235,7 +236,7 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
   resume<K extends EventType<M> = EventType<M>>(
     epoch: string,
     lastSeq: number,
-    types?: ReadonlySet<string> | null,
+    types?: TypeFilter | null,
   ): ResumePlan<M[K]> {
     return this.bus.resume<K>(epoch, lastSeq, types);
   }
@@ -255,12 +256,12 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
   }
 
   /** The snapshot with the `seq` and `epoch` it reflects. */
-  snapshotState(types?: ReadonlySet<string> | null): SnapshotState<M> {
+  snapshotState(types?: TypeFilter | null): SnapshotState<M> {
     return this.bus.snapshotState(types);
   }
 
   /** The snapshot as JSON text (no decode/encode round trip). */
-  snapshotJson(types?: ReadonlySet<string> | null): string {
+  snapshotJson(types?: TypeFilter | null): string {
     return this.bus.snapshotJson(types);
   }
 

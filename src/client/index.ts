@@ -1,6 +1,8 @@
 // The client entry point: `nestjs-livebus/client`.
 export {
   LivebusClient,
+  type AuthFields,
+  type AuthOption,
   type CloseNotice,
   type ConnectionState,
   type EventMeta,

@@ -9,12 +9,7 @@
  *
  * Imports nothing from Node or Nest, so it runs in browsers as is.
  */
-import {
-  io,
-  type ManagerOptions,
-  type Socket,
-  type SocketOptions,
-} from 'socket.io-client';
+import { io, type Socket } from 'socket.io-client';
 import type {
   AnyEventMap,
   EventMap,
@@ -24,59 +19,41 @@ import {
   DEFAULT_NAMESPACE,
   GAP_MESSAGE,
   gapOnlyConflated,
+  REAUTH_MESSAGE,
   RESUMED_MESSAGE,
   SNAPSHOT_MESSAGE,
   SUBSCRIBE_MESSAGE,
   type EventMeta,
-  type Gap,
   type ResumedMeta,
   type SnapshotMeta,
   type SubscribeRequest,
 } from '../protocol/messages.js';
 import { CLOSE_MESSAGE, type CloseNotice } from '../protocol/codes.js';
 import { watchCloses } from './close-policy.js';
+import {
+  answerReauth,
+  appCredential,
+  type AuthFields,
+  type AuthOption,
+} from './client-auth.js';
+import type {
+  ConnectionState,
+  GapNotice,
+  Listeners,
+  LivebusClientOptions,
+  ResetReason,
+  Typed,
+} from './client-types.js';
 
-export type { CloseNotice };
-
-/** Where the client's connection is. */
-export type ConnectionState = 'connecting' | 'live' | 'reconnecting' | 'closed';
-
-export type { EventMeta };
-
-/** Events the client lost to a full server queue (or conflated: see `Gap`). */
-export type GapNotice = Gap;
-
-/**
- * Why the state was replaced by a snapshot marked reset: a resume could not
- * be served exactly, or the client re-hydrated after a gap or a type change.
- */
-export type ResetReason = 'resume-failed' | 'gap' | 'types';
-
-/** Options of {@link LivebusClient}. */
-export interface LivebusClientOptions<M extends EventMap<M>> {
-  /** Socket.IO namespace. @default '/predictions' */
-  namespace?: string;
-  /** Only these types (snapshot, replay and live). @default all */
-  types?: readonly EventType<M>[];
-  /** Passed to `socket.io-client`'s `io()`; `auth` is the client's own. */
-  socket?: Partial<ManagerOptions & SocketOptions>;
-}
-
-interface Listeners<M extends EventMap<M>> {
-  event: ((
-    type: EventType<M>,
-    event: M[EventType<M>],
-    meta: EventMeta,
-  ) => void)[];
-  state: ((state: Readonly<Partial<M>>) => void)[];
-  connection: ((state: ConnectionState) => void)[];
-  gap: ((gap: GapNotice) => void)[];
-  reset: ((reason: ResetReason) => void)[];
-  close: ((notice: CloseNotice) => void)[];
-}
-
-type Typed<M extends EventMap<M>> = {
-  [K in EventType<M>]?: ((event: M[K], meta: EventMeta) => void)[];
+export type {
+  AuthFields,
+  AuthOption,
+  CloseNotice,
+  ConnectionState,
+  EventMeta,
+  GapNotice,
+  LivebusClientOptions,
+  ResetReason,
 };
 
 /**
@@ -117,19 +94,22 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   constructor(url: string, options: LivebusClientOptions<M> = {}) {
     this.types = options.types ? [...options.types] : null;
+    const credential = appCredential(options.auth, options.socket?.auth);
     this.socket = io(url + (options.namespace ?? DEFAULT_NAMESPACE), {
       ...options.socket,
-      // Called on every (re)connection: resume from where we are, unless a
-      // re-hydration was asked for and not answered before the connection
-      // dropped (the state is stale then: start from a fresh snapshot).
-      auth: (send: (data: object) => void) =>
-        send({
-          ...(this._epoch && !this.pendingReset
-            ? { epoch: this._epoch, lastSeq: this._lastSeq }
-            : {}),
-          ...(this.types ? { types: this.types } : {}),
-        }),
+      // Called on every (re)connection: the app's credential, and resume
+      // from where we are, unless a re-hydration was asked for and not
+      // answered before the connection dropped (the state is stale then:
+      // start from a fresh snapshot). The position is the client's own: an
+      // app field of the same name does not move it.
+      auth: (send: (data: object) => void) => {
+        void credential()
+          .catch(() => ({}))
+          .then((fields) => send(this.handshake(fields)));
+      },
     });
+    // Before the credential expires the server asks for a fresh one.
+    answerReauth(this.socket, credential);
     this.socket.on('connect', () => this.setConnection('live'));
     this.socket.on('disconnect', () => {
       if (this._connection !== 'closed') this.setConnection('reconnecting');
@@ -174,7 +154,8 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
         name === SNAPSHOT_MESSAGE ||
         name === RESUMED_MESSAGE ||
         name === GAP_MESSAGE ||
-        name === CLOSE_MESSAGE
+        name === CLOSE_MESSAGE ||
+        name === REAUTH_MESSAGE
       ) {
         return;
       }
@@ -275,6 +256,17 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     this.cancelReconnect();
     this.setConnection('closed');
     this.socket.disconnect();
+  }
+
+  /** The handshake's `auth`: the app's fields, then the client's own. */
+  private handshake(credential: AuthFields): AuthFields {
+    return {
+      ...credential,
+      ...(this._epoch && !this.pendingReset
+        ? { epoch: this._epoch, lastSeq: this._lastSeq }
+        : {}),
+      ...(this.types ? { types: this.types } : {}),
+    };
   }
 
   private resync(reason: 'gap' | 'types'): void {

@@ -1,6 +1,7 @@
 // The framework-free core, for use without Nest: `nestjs-livebus/core`.
 export { LivebusCore } from './livebus-core.js';
 export type { EventBusStats, SubscribeOptions } from './core-types.js';
+export type { TypeFilter } from './type-filter.js';
 export type { ResumePlan } from './resume-plan.js';
 export {
   CORE_DEFAULTS,

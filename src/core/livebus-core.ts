@@ -22,6 +22,7 @@ import { SnapshotStore } from './snapshot-store.js';
 import { Subscribers } from './subscribers.js';
 import type { Subscription } from './subscription.js';
 import type { EventBusStats, SubscribeOptions } from './core-types.js';
+import type { TypeFilter } from './type-filter.js';
 
 export type { EventBusStats, ResumePlan, SubscribeOptions };
 
@@ -252,7 +253,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
    * respect to publishing: a subscription opened in the same tick receives
    * exactly the events after `seq`.
    */
-  snapshotState(types?: ReadonlySet<string> | null): SnapshotState<M> {
+  snapshotState(types?: TypeFilter | null): SnapshotState<M> {
     return {
       seq: this.seq,
       epoch: this._epoch,
@@ -261,7 +262,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
   }
 
   /** The snapshot as JSON text, without decoding and re-encoding it. */
-  snapshotJson(types?: ReadonlySet<string> | null): string {
+  snapshotJson(types?: TypeFilter | null): string {
     return this.store.toJson(types);
   }
 
@@ -275,7 +276,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
   resume<K extends EventType<M> = EventType<M>>(
     epoch: string,
     lastSeq: number,
-    types?: ReadonlySet<string> | null,
+    types?: TypeFilter | null,
   ): ResumePlan<M[K]> {
     const at = { epoch: this._epoch, seq: this.seq, history: this.history };
     return planResume(at, epoch, lastSeq, types) as ResumePlan<M[K]>;

@@ -1,5 +1,6 @@
 import type { BusEvent } from '../protocol/event-map.js';
 import type { BusMessage } from './bus-message.js';
+import type { TypeFilter } from './type-filter.js';
 import type { History } from './history.js';
 
 /**
@@ -35,7 +36,7 @@ export function planResume(
   bus: ResumePoint,
   epoch: string,
   lastSeq: number,
-  types?: ReadonlySet<string> | null,
+  types?: TypeFilter | null,
 ): ResumePlan {
   if (epoch !== bus.epoch) return { kind: 'reset', reason: 'epoch' };
   if (lastSeq > bus.seq) return { kind: 'reset', reason: 'ahead' };

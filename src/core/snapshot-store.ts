@@ -1,3 +1,5 @@
+import type { TypeFilter } from './type-filter.js';
+
 /** Options of {@link SnapshotStore}. */
 export interface SnapshotStoreOptions {
   /** At most this many types are kept; the least recently updated goes first. */
@@ -39,12 +41,12 @@ export class SnapshotStore {
   }
 
   /** A deep copy, optionally only of the given types. */
-  toObject(types?: ReadonlySet<string> | null): Record<string, unknown> {
+  toObject(types?: TypeFilter | null): Record<string, unknown> {
     return JSON.parse(this.toJson(types)) as Record<string, unknown>;
   }
 
   /** The snapshot as a JSON object text, optionally only of the given types. */
-  toJson(types?: ReadonlySet<string> | null): string {
+  toJson(types?: TypeFilter | null): string {
     let out = '{';
     for (const [type, json] of this.latest) {
       if (types && !types.has(type)) continue;

@@ -5,6 +5,7 @@ import type { Envelope } from './envelope.js';
 import type { BusMessage } from './bus-message.js';
 import type { BusEvent } from '../protocol/event-map.js';
 import type { Gap } from '../protocol/messages.js';
+import type { TypeFilter } from './type-filter.js';
 
 export type { Gap };
 
@@ -64,6 +65,8 @@ export class Subscription<E extends BusEvent = BusEvent>
   private resetListener: (() => void) | undefined;
   private _dropped = 0;
   private _closeReason: CloseReason | null = null;
+  // What the server lets this subscriber read, beside its own type filter.
+  private allowed: TypeFilter | null = null;
 
   /** @internal Created by `LivebusCore.subscribe`. */
   constructor(
@@ -107,7 +110,20 @@ export class Subscription<E extends BusEvent = BusEvent>
 
   /** Whether an event of `type` is delivered to this subscription. */
   accepts(type: string): boolean {
-    return this.typeFilter === null || this.typeFilter.has(type);
+    return (
+      (this.typeFilter === null || this.typeFilter.has(type)) &&
+      (this.allowed === null || this.allowed.has(type))
+    );
+  }
+
+  /**
+   * Delivers from now on only the types `allowed` lets through, whatever
+   * the type filter says (`null`: no such limit). The server's permission,
+   * kept apart from the subscriber's own filter, which `setTypes` changes
+   * and `types` reports; `allowed.has` is asked once per event.
+   */
+  restrict(allowed: TypeFilter | null): void {
+    this.allowed = allowed;
   }
 
   /** @internal Called by the bus for every accepted event. */

@@ -1,6 +1,7 @@
 import { BusClosedError } from '../core/errors.js';
 import type { AnyEventMap } from '../protocol/event-map.js';
 import type { Subscription } from '../core/subscription.js';
+import type { TypeFilter } from '../core/type-filter.js';
 import type { EventBusService } from '../bus/event-bus.service.js';
 import { ClientPump } from './client-pump.js';
 import type { ClientRequest } from './client-request.js';
@@ -59,6 +60,7 @@ export class ClientSession<F> implements ObservedSession {
     private readonly bus: EventBusService,
     readonly subscription: AnySubscription,
     private readonly transport: SessionTransport<F>,
+    private _allowed: TypeFilter | null,
   ) {
     this.kind = transport.kind ?? 'socketio';
     this.observer = transport.observer ?? NO_DELIVERY_OBSERVER;
@@ -68,11 +70,15 @@ export class ClientSession<F> implements ObservedSession {
    * Subscribes and hydrates in one synchronous step, so that what the client
    * gets first (a snapshot at `seq`, or the replay up to it) meets the live
    * stream with no gap and no duplicate. Returns `null` once the bus closed.
+   * `allowed` is what the server lets this client read (its authorization;
+   * `null`: everything): the snapshot, the replay and the live stream all
+   * pass through it, whatever the client's own filter asks.
    */
   static open<F>(
     bus: EventBusService,
     request: ClientRequest,
     transport: SessionTransport<F>,
+    allowed: TypeFilter | null = null,
   ): ClientSession<F> | null {
     let subscription: AnySubscription;
     try {
@@ -81,8 +87,10 @@ export class ClientSession<F> implements ObservedSession {
       if (error instanceof BusClosedError) return null;
       throw error;
     }
+    subscription.restrict(allowed);
+    const visible = both(request.types, allowed);
     const plan = request.resume
-      ? bus.resume(request.resume.epoch, request.resume.lastSeq, request.types)
+      ? bus.resume(request.resume.epoch, request.resume.lastSeq, visible)
       : null;
     const hydration =
       plan?.kind === 'replay'
@@ -92,8 +100,14 @@ export class ClientSession<F> implements ObservedSession {
             toSeq: bus.lastSeq,
             replayed: plan.messages.length,
           })
-        : snapshotFrame(bus, transport.encoder, request.types, plan !== null);
-    const session = new ClientSession(bus, subscription, transport);
+        : snapshotFrame(
+            bus,
+            transport.encoder,
+            request.types,
+            visible,
+            plan !== null,
+          );
+    const session = new ClientSession(bus, subscription, transport, allowed);
     session.observer.opened(session, plan);
     session.pump = new ClientPump(
       subscription,
@@ -128,6 +142,7 @@ export class ClientSession<F> implements ObservedSession {
         this.bus,
         this.transport.encoder,
         types,
+        both(types, this._allowed),
         true,
       );
       const seq = this.bus.lastSeq;
@@ -136,6 +151,20 @@ export class ClientSession<F> implements ObservedSession {
       if (onTaken) queueMicrotask(() => onTaken(seq));
       return frame;
     });
+  }
+
+  /**
+   * Changes what the server lets this client read (after it refreshed its
+   * credential), from the next event on.
+   */
+  restrict(allowed: TypeFilter | null): void {
+    this._allowed = allowed;
+    this.subscription.restrict(allowed);
+  }
+
+  /** What the server lets this client read (`null`: everything). */
+  get allowed(): TypeFilter | null {
+    return this._allowed;
   }
 
   /** Ends the session (idempotent); `reason` is what the observer is told. */
@@ -147,17 +176,31 @@ export class ClientSession<F> implements ObservedSession {
   }
 }
 
-/** The `snapshot` frame for `types`, as of the bus's newest seq. */
+/**
+ * The `snapshot` frame of what `visible` lets through, as of the bus's
+ * newest seq; its meta tells the client its own filter, `types`.
+ */
 function snapshotFrame<F>(
   bus: EventBusService,
   encoder: FrameEncoder<F>,
   types: ReadonlySet<string> | null,
+  visible: TypeFilter | null,
   reset: boolean,
 ): F {
-  return encoder.snapshot(bus.snapshotJson(types), {
+  return encoder.snapshot(bus.snapshotJson(visible), {
     seq: bus.lastSeq,
     epoch: bus.epoch,
     reset,
     types: types ? [...types] : null,
   });
+}
+
+/** The types both filters let through (`null` means no filter). */
+function both(
+  types: TypeFilter | null,
+  allowed: TypeFilter | null,
+): TypeFilter | null {
+  if (allowed === null) return types;
+  if (types === null) return allowed;
+  return { has: (type) => types.has(type) && allowed.has(type) };
 }

@@ -10,6 +10,9 @@ import type {
 } from './feature-options.interface.js';
 
 export type { EventBusInspectorOptions, EventBusMetricsOptions };
+import type { LivebusAuthOptions } from './auth-options.interface.js';
+
+export type { LivebusAuthOptions };
 
 /** A worker thread for `MonitorService` to run and supervise. */
 export interface MonitorWorkerOptions {
@@ -98,6 +101,13 @@ export interface EventBusModuleOptions extends LivebusCoreOptions {
    * @default the activity worker
    */
   worker?: MonitorWorkerOptions | ActivityWorkerSettings | false;
+  /**
+   * Who may connect, read which types and publish which: the app's guards
+   * and/or an `authenticate` function at every entry point, per-type
+   * permissions, credentials that expire. See {@link LivebusAuthOptions}.
+   * @default none (the app's global guards still apply everywhere)
+   */
+  auth?: LivebusAuthOptions;
 }
 
 /** Options fixed when the module is defined, because Nest reads routes from class metadata. */

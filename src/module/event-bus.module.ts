@@ -10,6 +10,7 @@ import { LivebusDrain } from '../bus/livebus-drain.js';
 import { DELIVERY_OBSERVER } from '../delivery/delivery-observer.js';
 import { DeliveryStats } from '../delivery/delivery-stats.js';
 import { LivebusStatsService } from '../features/stats/livebus-stats.service.js';
+import { LivebusAuth } from '../features/auth/livebus-auth.service.js';
 import { FEATURE_DEFAULTS } from './resolve-feature-options.js';
 import { activityWorkerPathProvider } from '../features/monitor/activity-worker-path.provider.js';
 import { MonitorService } from '../features/monitor/monitor.service.js';
@@ -55,10 +56,12 @@ import { resolveEventBusOptions } from './resolve-options.js';
     MonitorService,
     activityWorkerPathProvider,
     LivebusPreflight,
+    LivebusAuth,
   ],
   exports: [
     EventBusService,
     MonitorService,
+    LivebusAuth,
     EVENT_TRANSPORT,
     LivebusDrain,
     LivebusStatsService,

@@ -8,6 +8,7 @@ import type {
 } from '../bus/event-bus-options.js';
 import { checkTransportOption } from '../bus/transport-option.js';
 import { resolveFeatureOptions } from './resolve-feature-options.js';
+import { resolveAuthOptions } from './resolve-auth-options.js';
 import { DEFAULT_NAMESPACE } from '../protocol/messages.js';
 import { WORKER_DEFAULTS } from '../protocol/worker-messages.js';
 import type {
@@ -62,6 +63,7 @@ export function resolveEventBusOptions(
     worker: resolveWorker(options.worker),
     metrics: features.metrics,
     inspector: features.inspector,
+    auth: resolveAuthOptions(options.auth),
   };
 }
 

@@ -15,6 +15,13 @@ export const GAP_MESSAGE = 'gap';
 export const RESUMED_MESSAGE = 'resumed';
 /** Client → server: change the type filter (and re-hydrate). */
 export const SUBSCRIBE_MESSAGE = 'subscribe';
+/**
+ * Server → client, with an acknowledgement: the credential the client
+ * connected with expires soon ({@link ReauthRequest}); the client answers
+ * with fresh `auth` fields (e.g. `{ token }`), which the server checks as it
+ * checked the handshake, without a reconnection.
+ */
+export const REAUTH_MESSAGE = 'livebus:reauth';
 
 /**
  * Names an event may not take: Socket.IO reserves the first ones, and the
@@ -117,6 +124,12 @@ export interface HandshakeFields {
   readonly epoch?: string;
   /** Only these types (snapshot, replay and live). */
   readonly types?: readonly string[];
+}
+
+/** What a {@link REAUTH_MESSAGE} carries; its ack answers the new `auth` fields. */
+export interface ReauthRequest {
+  /** When the current credential expires, in ms since the epoch. */
+  readonly expiresAt: number;
 }
 
 /** The body of a `subscribe` message. */

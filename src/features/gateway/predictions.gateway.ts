@@ -14,7 +14,6 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import type { Envelope } from '../../core/envelope.js';
 import type { FrameEncoder } from '../../delivery/client-pump.js';
 import {
   ClientRequestError,
@@ -33,25 +32,28 @@ import {
 import {
   DELIVERY_OBSERVER,
   type DeliveryObserver,
-  type DisconnectReason,
 } from '../../delivery/delivery-observer.js';
 import { LivebusDrain } from '../../bus/livebus-drain.js';
-import { CLOSE_MESSAGE, type CloseNotice } from '../../protocol/codes.js';
+import type { CloseNotice } from '../../protocol/codes.js';
+import {
+  AccessRefusedError,
+  credentialExpired,
+  socketRefusalNotice,
+} from '../auth/access-refused.error.js';
+import { watchSocketExpiry } from '../auth/expiry.js';
+import { LivebusAuth } from '../auth/livebus-auth.service.js';
+import { assertReadable } from '../auth/read-permission.js';
+import { closeWith, disconnectReason } from './socket-close.js';
 import {
   RESOLVED_OPTIONS,
   type ResolvedEventBusOptions,
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
 import { webSocketAwareSink } from './engine-sink.js';
-import { eventPacketPrefix, wireFrame, type WireFrame } from './wire.js';
+import type { WireFrame } from './wire.js';
+import { wireEncoder } from './wire-encoder.js';
 import {
-  GAP_MESSAGE,
-  RESUMED_MESSAGE,
-  SNAPSHOT_MESSAGE,
   SUBSCRIBE_MESSAGE,
-  type Gap,
-  type ResumedMeta,
-  type SnapshotMeta,
   type SubscribeAck,
 } from '../../protocol/messages.js';
 
@@ -75,6 +77,9 @@ interface ConnectedClient {
  * client that stops reading costs at most its queue; what it lost is told by
  * a `gap` message before the next event.
  *
+ * The handshake goes through the app's global guards and the `auth`
+ * option's (see `LivebusAuth`): a refused client gets `connect_error` and
+ * never a byte of the stream; an admitted one reads what its principal may.
  * `subscribe` is a Nest message handler: the guards, pipes, interceptors
  * and filters an app applies (`APP_GUARD`, `useGlobalInterceptors`, ...)
  * run for it as for any gateway message. The module registers a subclass
@@ -103,24 +108,12 @@ export class PredictionsGateway
     options: ResolvedEventBusOptions,
     private readonly observer: DeliveryObserver,
     private readonly drain: LivebusDrain,
+    private readonly auth: LivebusAuth,
   ) {
     this.namespaceName = options.namespace;
     this.shutdownGraceMs = options.shutdownGraceMs;
-    const prefix = eventPacketPrefix(this.namespaceName);
     // One encoder for all clients: each event's frame is cached on it.
-    const control = (name: string, args: string): WireFrame =>
-      wireFrame(`${prefix}["${name}",${args}]`);
-    this.encoder = {
-      event: (message: Envelope) =>
-        wireFrame(
-          `${prefix}[${JSON.stringify(message.type)},${message.json},{"seq":${message.seq}}]`,
-        ),
-      gap: (gap: Gap) => control(GAP_MESSAGE, JSON.stringify(gap)),
-      snapshot: (eventsJson: string, meta: SnapshotMeta) =>
-        control(SNAPSHOT_MESSAGE, `${eventsJson},${JSON.stringify(meta)}`),
-      resumed: (meta: ResumedMeta) =>
-        control(RESUMED_MESSAGE, JSON.stringify(meta)),
-    };
+    this.encoder = wireEncoder(this.namespaceName);
   }
 
   /**
@@ -152,7 +145,16 @@ export class PredictionsGateway
         return;
       }
       socket.data.livebus = request;
-      void awaitResumePoint(this.bus, request).then(() => next());
+      // The app's guards (global ones and the `auth` option's), then the
+      // types it asks for against what it may read; only then may it wait.
+      this.auth
+        .admitSocket(socket, socket.handshake.auth)
+        .then(() => assertReadable(this.auth.allowedFor(socket), request.types))
+        .then(
+          () => awaitResumePoint(this.bus, request).then(() => next()),
+          (error: unknown) =>
+            next(this.refuse(socketRefusalNotice(error, this.logger))),
+        );
     });
   }
 
@@ -196,11 +198,21 @@ export class PredictionsGateway
         kind: 'socketio',
         observer: this.observer,
       },
+      this.auth.allowedFor(socket),
     );
     if (!session) {
       closeWith(socket, shutdownNotice());
       return;
     }
+    watchSocketExpiry(
+      this.auth,
+      socket,
+      {
+        refreshed: () => session.restrict(this.auth.allowedFor(socket)),
+        expired: () => closeWith(socket, credentialExpired().notice),
+      },
+      this.logger,
+    );
     const client: ConnectedClient = { session, answer: null };
     this.clients.set(socket, client);
     socket.once('disconnect', (reason: string) => {
@@ -251,8 +263,12 @@ export class PredictionsGateway
     if (typeof body === 'object' && body !== null && 'types' in body) {
       try {
         types = parseTypes(body.types, 'types');
+        assertReadable(client.session.allowed, types);
       } catch (error) {
-        if (!(error instanceof ClientRequestError)) throw error;
+        const known =
+          error instanceof ClientRequestError ||
+          error instanceof AccessRefusedError;
+        if (!known) throw error;
         return { error: error.message, code: error.code };
       }
     }
@@ -264,31 +280,6 @@ export class PredictionsGateway
         resolve({ seq });
       });
     });
-  }
-}
-
-/** Sends `notice`, then disconnects; the code is remembered for the metrics. */
-function closeWith(socket: Socket, notice: CloseNotice): void {
-  if (socket.disconnected) return;
-  socket.data.livebusClose = notice.code;
-  socket.emit(CLOSE_MESSAGE, notice);
-  socket.disconnect(true);
-}
-
-/** Why a socket left, as a {@link DisconnectReason} (a bounded label). */
-function disconnectReason(socket: Socket, reason: string): DisconnectReason {
-  const code = socket.data.livebusClose as DisconnectReason | undefined;
-  if (code) return code;
-  switch (reason) {
-    case 'client namespace disconnect':
-    case 'transport close':
-      return 'client_closed';
-    case 'server namespace disconnect':
-      return 'server';
-    case 'server shutting down':
-      return 'server_shutdown';
-    default:
-      return 'connection_lost';
   }
 }
 
@@ -310,8 +301,9 @@ export function createPredictionsGateway(): Provider[] {
       @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
       @Inject(DELIVERY_OBSERVER) observer: DeliveryObserver,
       drain: LivebusDrain,
+      auth: LivebusAuth,
     ) {
-      super(bus, options, observer, drain);
+      super(bus, options, observer, drain, auth);
       WebSocketGateway({ namespace: options.namespace })(new.target);
     }
   }

@@ -15,6 +15,10 @@ import {
   InvalidEventError,
 } from '../../core/errors.js';
 import { ClientRequestError } from '../../delivery/client-request.js';
+import {
+  accessHttpException,
+  AccessRefusedError,
+} from '../auth/access-refused.error.js';
 import { TransportUnavailableError } from '../../transports/event-transport.js';
 
 /** The bus's errors this filter answers. */
@@ -23,14 +27,16 @@ export type BusError =
   | BusNotReadyError
   | BusClosedError
   | TransportUnavailableError
-  | ClientRequestError;
+  | ClientRequestError
+  | AccessRefusedError;
 
 /**
  * @internal Answers the bus's own errors on the library's HTTP endpoints,
  * the one place they are mapped: not ready or closing `503`, an event over
  * `maxEventBytes` `413`, an invalid event or request `400` (with the
  * `field`), a shared transport that cannot take the events `503` (with
- * `maybePublished`). Anything else goes to Nest's own handling.
+ * `maybePublished`), an access refusal `401`/`403` (with the `code`).
+ * Anything else goes to Nest's own handling.
  */
 @Catch(
   InvalidEventError,
@@ -38,6 +44,7 @@ export type BusError =
   BusClosedError,
   TransportUnavailableError,
   ClientRequestError,
+  AccessRefusedError,
 )
 export class BusExceptionFilter extends BaseExceptionFilter {
   override catch(error: BusError, host: ArgumentsHost): void {
@@ -47,6 +54,7 @@ export class BusExceptionFilter extends BaseExceptionFilter {
 
 /** The HTTP answer to one of the bus's errors. */
 export function toHttpException(error: BusError): HttpException {
+  if (error instanceof AccessRefusedError) return accessHttpException(error);
   if (error instanceof EventTooLargeError) {
     return new PayloadTooLargeException({
       statusCode: HttpStatus.PAYLOAD_TOO_LARGE,

@@ -16,6 +16,8 @@ import {
   type ResolvedEventBusOptions,
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
+import { LivebusEntry } from '../auth/livebus-auth.guard.js';
+import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 import { ingestMessages } from './ingest.messages.js';
 
@@ -36,7 +38,8 @@ interface IngestRequest {
  * `POST <ingestPath>`: publishes one event (a JSON object) or several (a JSON
  * array, in order) for processes that are not Nest providers. A request is
  * all or nothing: `400` names the first bad event's field and publishes none,
- * `413` refuses a body or event over its limit.
+ * `413` refuses a body or event over its limit, `403` an event type the
+ * principal may not publish (the `auth` option's `canPublish`).
  */
 @UseFilters(BusExceptionFilter)
 export class EventsController {
@@ -45,6 +48,7 @@ export class EventsController {
   constructor(
     private readonly bus: EventBusService,
     options: ResolvedEventBusOptions,
+    private readonly auth: LivebusAuth,
   ) {
     this.maxRequestBytes = options.maxRequestBytes;
   }
@@ -68,6 +72,7 @@ export class EventsController {
     if (events.length === 0) {
       throw new BadRequestException(ingestMessages.emptyArray());
     }
+    this.auth.assertPublishable(req, events, !Array.isArray(body));
     // A single object keeps `event.…` paths in errors; an array names
     // indexes. The bus's refusals are answered by BusExceptionFilter.
     const { seq } = Array.isArray(body)
@@ -91,12 +96,14 @@ function isJsonContentType(value: string | string[] | undefined): boolean {
 /** @internal An ingest controller bound to `path` (routes are class metadata). */
 export function createIngestController(path: string): Type<EventsController> {
   @Controller(path)
+  @LivebusEntry('ingest')
   class BoundEventsController extends EventsController {
     constructor(
       bus: EventBusService,
       @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
+      auth: LivebusAuth,
     ) {
-      super(bus, options);
+      super(bus, options, auth);
     }
   }
   return BoundEventsController;

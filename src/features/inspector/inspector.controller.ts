@@ -15,6 +15,7 @@ import {
   LivebusStatsService,
   type LivebusSample,
 } from '../stats/livebus-stats.service.js';
+import { LivebusEntry } from '../auth/livebus-auth.guard.js';
 import { loadAssets, type Asset } from './inspector-assets.js';
 
 interface HeaderWritable {
@@ -71,7 +72,9 @@ export class InspectorController {
     return this.page;
   }
 
+  // Data: behind the `auth` option too (the page and its files are not).
   @Get(`${INSPECTOR_ASSETS}/stats.json`)
+  @LivebusEntry('stats')
   async sample(
     @Res({ passthrough: true }) res: HeaderWritable,
   ): Promise<LivebusSample> {

@@ -1,4 +1,5 @@
 import { Controller, Get, Res, type Type } from '@nestjs/common';
+import { LivebusEntry } from '../auth/livebus-auth.guard.js';
 import { LivebusMetrics } from './livebus-metrics.js';
 
 interface HeaderWritable {
@@ -8,7 +9,7 @@ interface HeaderWritable {
 /**
  * `GET <metrics.path>`: the registry the bus's metrics are in (with whatever
  * else the app registered there), in the Prometheus text format. Behind the
- * app's guards like any controller.
+ * app's guards like any controller, and the `auth` option's.
  */
 export class MetricsController {
   constructor(private readonly metrics: LivebusMetrics) {}
@@ -26,6 +27,7 @@ export class MetricsController {
 /** @internal A metrics controller bound to `path` (routes are class metadata). */
 export function createMetricsController(path: string): Type<MetricsController> {
   @Controller(path)
+  @LivebusEntry('metrics')
   class BoundMetricsController extends MetricsController {
     constructor(metrics: LivebusMetrics) {
       super(metrics);

@@ -2,11 +2,14 @@ import {
   Controller,
   Get,
   Header,
+  Req,
   Res,
   UseFilters,
   type Type,
 } from '@nestjs/common';
 import { EventBusService } from '../../bus/event-bus.service.js';
+import { LivebusEntry } from '../auth/livebus-auth.guard.js';
+import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 
 /** The response headers that carry the snapshot's position in the stream. */
@@ -22,18 +25,26 @@ interface HeaderWritable {
  * `GET <snapshotPath>`: the latest event of each type, as published, so a
  * (re)connecting client hydrates at once. The `seq` and `epoch` it reflects
  * travel in the `X-Livebus-Seq` / `X-Livebus-Epoch` headers, not in the body.
+ * With the `auth` option, only the types the principal may read.
  */
 @UseFilters(BusExceptionFilter)
 export class SnapshotController {
-  constructor(private readonly bus: EventBusService) {}
+  constructor(
+    private readonly bus: EventBusService,
+    private readonly auth: LivebusAuth,
+  ) {}
 
   @Get()
   @Header('Content-Type', 'application/json; charset=utf-8')
   @Header('Cache-Control', 'no-store')
-  getSnapshot(@Res({ passthrough: true }) res: HeaderWritable): string {
+  getSnapshot(
+    @Req() req: object,
+    @Res({ passthrough: true }) res: HeaderWritable,
+  ): string {
+    const allowed = this.auth.allowedFor(req);
     // Read seq and the JSON in one synchronous step so they agree.
     const seq = this.bus.lastSeq;
-    const json = this.bus.snapshotJson();
+    const json = this.bus.snapshotJson(allowed);
     res.header(SNAPSHOT_SEQ_HEADER, String(seq));
     res.header(SNAPSHOT_EPOCH_HEADER, this.bus.epoch);
     return json;
@@ -45,9 +56,10 @@ export function createSnapshotController(
   path: string,
 ): Type<SnapshotController> {
   @Controller(path)
+  @LivebusEntry('snapshot')
   class BoundSnapshotController extends SnapshotController {
-    constructor(bus: EventBusService) {
-      super(bus);
+    constructor(bus: EventBusService, auth: LivebusAuth) {
+      super(bus, auth);
     }
   }
   return BoundSnapshotController;

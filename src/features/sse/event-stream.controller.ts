@@ -11,6 +11,7 @@ import {
 } from '@nestjs/common';
 import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Envelope } from '../../core/envelope.js';
+import type { TypeFilter } from '../../core/type-filter.js';
 import type { FrameEncoder } from '../../delivery/client-pump.js';
 import {
   ClientRequestError,
@@ -49,6 +50,14 @@ import {
 } from '../../delivery/delivery-observer.js';
 import { CLOSE_MESSAGE, type CloseNotice } from '../../protocol/codes.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
+import {
+  AccessRefusedError,
+  credentialExpired,
+} from '../auth/access-refused.error.js';
+import { runAt } from '../auth/expiry.js';
+import { LivebusEntry } from '../auth/livebus-auth.guard.js';
+import { LivebusAuth } from '../auth/livebus-auth.service.js';
+import { assertReadable } from '../auth/read-permission.js';
 
 // One encoder for all streams: each event's SSE frame is cached on it.
 const encoder: FrameEncoder<string> = {
@@ -71,7 +80,10 @@ const encoder: FrameEncoder<string> = {
  * `livebus_epoch` cookie this endpoint sets, else is taken to be the
  * current one. Delivery is the same bounded, drain-aware pump with gap
  * notices; an idle stream gets a keep-alive comment. A malformed request
- * is answered `400` (naming the field) by {@link BusExceptionFilter}.
+ * is answered `400` (naming the field) by {@link BusExceptionFilter}. With
+ * the `auth` option, only the types the principal may read (`403` for a
+ * `?types=` that names another), and the stream ends when its credential
+ * expires (`livebus:close` with `auth_expired`).
  */
 @UseFilters(BusExceptionFilter)
 export class EventStreamController {
@@ -84,6 +96,7 @@ export class EventStreamController {
     options: ResolvedEventBusOptions,
     path: string,
     private readonly observer: DeliveryObserver,
+    private readonly auth: LivebusAuth,
   ) {
     this.keepAliveMs = options.sseKeepAliveMs;
     this.cookiePath = '/' + path.replace(/^\/+/, '');
@@ -95,7 +108,8 @@ export class EventStreamController {
     @Res() reply: ServerResponse | FastifyReplyLike,
     @Query() query: Record<string, unknown>,
   ): Promise<void> {
-    const request = this.parseRequest(req, query);
+    const allowed = this.auth.allowedFor(req);
+    const request = this.parseRequest(req, query, allowed);
     const res = nodeResponse(reply);
     await awaitResumePoint(this.bus, request);
     if (res.destroyed) return;
@@ -125,7 +139,7 @@ export class EventStreamController {
         },
       },
     };
-    const session = ClientSession.open(this.bus, request, transport);
+    const session = ClientSession.open(this.bus, request, transport, allowed);
     if (!session) {
       res.end(closeFrame(shutdownNotice()));
       return;
@@ -139,8 +153,18 @@ export class EventStreamController {
     keepAlive.unref();
     // The code the server ended the stream with, if it did.
     let closedWith: DisconnectReason = 'client_closed';
+    const expiresAt = this.auth.stateOf(req)?.expiresAt ?? null;
+    const cancelExpiry =
+      expiresAt === null
+        ? () => undefined
+        : runAt(expiresAt, () => {
+            const notice = credentialExpired().notice;
+            closedWith = notice.code;
+            res.end(closeFrame(notice));
+          });
     const end = (): void => {
       clearInterval(keepAlive);
+      cancelExpiry();
       session.close(closedWith);
     };
     res.once('close', end);
@@ -156,10 +180,11 @@ export class EventStreamController {
   private parseRequest(
     req: IncomingMessage,
     query: Record<string, unknown>,
+    allowed: TypeFilter | null,
   ): ClientRequest {
     const lastEventId = req.headers['last-event-id'] ?? query.lastEventId;
     try {
-      return parseClientRequest(
+      const request = parseClientRequest(
         {
           types: query.types,
           lastSeq: lastEventId,
@@ -172,9 +197,14 @@ export class EventStreamController {
         },
         {},
       );
+      assertReadable(allowed, request.types);
+      return request;
     } catch (error) {
-      if (error instanceof ClientRequestError) {
-        // Counted and logged here; the filter answers 400 with its field and code.
+      if (
+        error instanceof ClientRequestError ||
+        error instanceof AccessRefusedError
+      ) {
+        // Counted and logged here; the filter answers 400 or 403 with its field and code.
         const notice = closeNotice(error.code, error.message);
         this.observer.refused('sse', notice.code);
         this.refusals.refused('sse', notice);
@@ -230,13 +260,15 @@ export function createEventStreamController(
   path: string,
 ): Type<EventStreamController> {
   @Controller(path)
+  @LivebusEntry('sse')
   class BoundEventStreamController extends EventStreamController {
     constructor(
       bus: EventBusService,
       @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
       @Inject(DELIVERY_OBSERVER) observer: DeliveryObserver,
+      auth: LivebusAuth,
     ) {
-      super(bus, options, path, observer);
+      super(bus, options, path, observer, auth);
     }
   }
   return BoundEventStreamController;

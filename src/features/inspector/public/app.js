@@ -21,8 +21,15 @@ import {
 const config = JSON.parse($('livebus-config').textContent);
 const model = new Model(config.logSize);
 
+// A server that requires a token gets it from the page's fragment
+// (`/#token=...`: a fragment never reaches the server or its logs): the
+// socket sends it in its handshake, the stats requests as a Bearer header.
+const token = new URLSearchParams(location.hash.slice(1)).get('token');
+const authorization = token ? { authorization: `Bearer ${token}` } : {};
+
 const client = new LivebusClient(location.origin, {
   namespace: config.namespace,
+  auth: token ? { token } : {},
   socket: { transports: ['websocket', 'polling'], reconnectionDelayMax: 2000 },
 });
 
@@ -153,7 +160,10 @@ const samples = [];
 async function poll() {
   const started = performance.now();
   try {
-    const response = await fetch(config.statsUrl, { cache: 'no-store' });
+    const response = await fetch(config.statsUrl, {
+      cache: 'no-store',
+      headers: authorization,
+    });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     const sample = await response.json();
     const rtt = performance.now() - started;
