@@ -352,6 +352,10 @@ describe('GET /metrics through a Redis stop and start', () => {
     expect(m.value('livebus_transport_epoch_changes_total')).toBe(1);
     expect(m.value('livebus_events_published_total')).toBe(6);
     expect(m.value('livebus_resyncs_total', { transport: 'socketio' })).toBe(1);
-    expect(m.value('livebus_transport_command_duration_seconds_count')).toBe(6);
+    // 5 + 1 answered appends, and the refused one if it was sent before the
+    // writer saw the connection go (a race with the kernel, not a defect).
+    const timed = m.value('livebus_transport_command_duration_seconds_count');
+    expect(timed).toBeGreaterThanOrEqual(6);
+    expect(timed).toBeLessThanOrEqual(7);
   });
 });

@@ -58,7 +58,10 @@ describe('a worker that floods its parent with raw postMessage events', () => {
       delay.disable();
       const stallMs = delay.max / 1e6;
       const grownMb = (peakRss - rssBefore) / MB;
-      expect(stallMs).toBeLessThan(1000);
+      // Unbounded, the same flood stalled the loop 4-10 s here; bounded it is
+      // ~50-100 ms idle. The bound leaves room for a loaded machine (the
+      // figure itself comes from bench/worker-boundary.ts).
+      expect(stallMs).toBeLessThan(3000);
       expect(grownMb).toBeLessThan(100);
 
       const states = received

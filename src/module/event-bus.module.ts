@@ -38,6 +38,8 @@ import { resolveEventBusOptions } from './resolve-options.js';
  */
 @Module({
   providers: [
+    // First: its onModuleInit says what to do when Nest is installed twice.
+    LivebusPreflight,
     {
       provide: RESOLVED_OPTIONS,
       useFactory: resolveEventBusOptions,
@@ -55,7 +57,6 @@ import { resolveEventBusOptions } from './resolve-options.js';
     EventBusService,
     MonitorService,
     activityWorkerPathProvider,
-    LivebusPreflight,
     LivebusAuth,
   ],
   exports: [

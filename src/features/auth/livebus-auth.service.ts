@@ -1,4 +1,5 @@
 import {
+  Optional,
   Inject,
   Injectable,
   Logger,
@@ -61,8 +62,10 @@ export class LivebusAuth implements OnModuleInit {
 
   constructor(
     @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
-    private readonly moduleRef: ModuleRef,
-    private readonly contexts: ExternalContextCreator,
+    // Optional: with a second copy of @nestjs/core these are other classes,
+    // and the start-up check (preflight, which runs first) says what to do.
+    @Optional() private readonly moduleRef: ModuleRef,
+    @Optional() private readonly contexts: ExternalContextCreator,
   ) {
     this.options = options.auth;
   }
