@@ -49,18 +49,29 @@ import {
 } from '../../delivery/delivery-observer.js';
 import { CLOSE_MESSAGE, type CloseNotice } from '../../protocol/codes.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
+import { dataField, lineField } from './sse-fields.js';
 
 // One encoder for all streams: each event's SSE frame is cached on it.
+// Every field goes through sse-fields: nothing in a type or a JSON text
+// can end a line of the stream.
 const encoder: FrameEncoder<string> = {
   event: (message: Envelope) =>
-    `id: ${message.seq}\nevent: ${message.type}\ndata: ${message.json}\n\n`,
+    `id: ${message.seq}\n${lineField('event', message.type)}${dataField(message.json)}\n`,
   // No id: a gap notice must not move the client's Last-Event-ID.
-  gap: (gap: Gap) => `event: ${GAP_MESSAGE}\ndata: ${JSON.stringify(gap)}\n\n`,
+  gap: (gap: Gap) => message(GAP_MESSAGE, JSON.stringify(gap)),
   snapshot: (eventsJson: string, meta: SnapshotMeta) =>
-    `id: ${meta.seq}\nevent: ${SNAPSHOT_MESSAGE}\ndata: {"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}\n\n`,
+    `id: ${meta.seq}\n${message(
+      SNAPSHOT_MESSAGE,
+      `{"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}`,
+    )}`,
   resumed: (meta: ResumedMeta) =>
-    `event: ${RESUMED_MESSAGE}\ndata: ${JSON.stringify(meta)}\n\n`,
+    message(RESUMED_MESSAGE, JSON.stringify(meta)),
 };
+
+/** An SSE message without an id: `event:`, `data:`, the blank line. */
+function message(event: string, data: string): string {
+  return `${lineField('event', event)}${dataField(data)}\n`;
+}
 
 /**
  * `GET <ssePath>`: the same stream as the Socket.IO gateway, as Server-Sent
@@ -189,7 +200,7 @@ export class EventStreamController {
  * calls `close()` where `CLOSE_CODES[code].reconnect` is false.
  */
 function closeFrame(notice: CloseNotice): string {
-  return `event: ${CLOSE_MESSAGE}\ndata: ${JSON.stringify(notice)}\n\n`;
+  return message(CLOSE_MESSAGE, JSON.stringify(notice));
 }
 
 const EPOCH_COOKIE_PATTERN = new RegExp(
