@@ -11,9 +11,9 @@ import { post, startApp, until, type TestApp } from './utils.js';
 
 /** The memory transport, with its sink in reach of the test. */
 class OpenTransport extends MemoryTransport {
-  sink: TransportSink | null = null;
+  open: TransportSink | null = null;
   override async start(sink: TransportSink): Promise<void> {
-    this.sink = sink;
+    this.open = sink;
     await super.start(sink);
   }
 }
@@ -35,7 +35,7 @@ describe('the SSE writer (finding 1: message injection)', () => {
     const sse = await openBrowserSse(t.url + '/api/events/stream');
     try {
       await until(() => sse.messages.length === 1, 5000, 'the snapshot');
-      const sink = transport.sink!;
+      const sink = transport.open!;
       const forged = [
         'a\nid: 999999\nevent: snapshot\ndata: {"events":{"x":{"type":"x"}}}\n\nevent: x',
         'b\rretry: 99999999\r',
