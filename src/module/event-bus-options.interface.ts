@@ -49,6 +49,20 @@ export interface EventBusModuleOptions extends LivebusCoreOptions {
    */
   maxRequestBytes?: number;
   /**
+   * Most types a client may name in a filter (Socket.IO handshake `types`,
+   * SSE `?types=`, `subscribe`); more is refused with `bad_request`.
+   * @default 256
+   */
+  maxFilterTypes?: number;
+  /**
+   * Most bytes of a Socket.IO handshake's `auth` and query together, as
+   * JSON, and of one `subscribe` message; more is refused with
+   * `bad_request`. (Socket.IO's `maxHttpBufferSize`, 1 MB, bounds every
+   * message; this bounds what a connection keeps of its handshake.)
+   * @default 32768
+   */
+  maxHandshakeBytes?: number;
+  /**
    * How long shutdown (`beforeApplicationShutdown`) waits for clients to be
    * told the server is going before Nest closes Socket.IO, in ms. A client
    * that stopped reading is not waited for longer. @default 2000

@@ -19,8 +19,9 @@ import type { FrameEncoder } from '../../delivery/client-pump.js';
 import {
   ClientRequestError,
   parseClientRequest,
-  parseTypes,
+  parseSubscribeTypes,
   type ClientRequest,
+  type ClientRequestLimits,
 } from '../../delivery/client-request.js';
 import { awaitResumePoint, ClientSession } from '../../delivery/session.js';
 import {
@@ -93,6 +94,7 @@ export class PredictionsGateway
   private namespace: Namespace | undefined;
   private readonly clients = new WeakMap<Socket, ConnectedClient>();
   private readonly shutdownGraceMs: number;
+  private readonly limits: ClientRequestLimits;
   // Engine.IO connections not yet closed, also those closing: shutdown
   // waits for their last packets to leave.
   private readonly connections = new Set<Socket['conn']>();
@@ -106,6 +108,10 @@ export class PredictionsGateway
   ) {
     this.namespaceName = options.namespace;
     this.shutdownGraceMs = options.shutdownGraceMs;
+    this.limits = {
+      maxFilterTypes: options.maxFilterTypes,
+      maxHandshakeBytes: options.maxHandshakeBytes,
+    };
     const prefix = eventPacketPrefix(this.namespaceName);
     // One encoder for all clients: each event's frame is cached on it.
     const control = (name: string, args: string): WireFrame =>
@@ -136,6 +142,7 @@ export class PredictionsGateway
         request = parseClientRequest(
           socket.handshake.auth,
           socket.handshake.query,
+          this.limits,
         );
       } catch (error) {
         if (!(error instanceof ClientRequestError)) throw error;
@@ -240,13 +247,12 @@ export class PredictionsGateway
       };
     }
     let types = client.session.subscription.types;
-    if (typeof body === 'object' && body !== null && 'types' in body) {
-      try {
-        types = parseTypes(body.types, 'types');
-      } catch (error) {
-        if (!(error instanceof ClientRequestError)) throw error;
-        return { error: error.message, code: error.code };
-      }
+    try {
+      const asked = parseSubscribeTypes(body, this.limits);
+      if (asked !== undefined) types = asked;
+    } catch (error) {
+      if (!(error instanceof ClientRequestError)) throw error;
+      return { error: error.message, code: error.code };
     }
     client.answer?.(undefined);
     return new Promise((resolve) => {

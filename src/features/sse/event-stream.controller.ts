@@ -16,6 +16,7 @@ import {
   ClientRequestError,
   parseClientRequest,
   type ClientRequest,
+  type ClientRequestLimits,
 } from '../../delivery/client-request.js';
 import {
   awaitResumePoint,
@@ -88,6 +89,7 @@ function message(event: string, data: string): string {
 export class EventStreamController {
   private readonly keepAliveMs: number;
   private readonly cookiePath: string;
+  private readonly limits: ClientRequestLimits;
   private readonly refusals = new RefusalLog(new Logger('EventStream'));
 
   constructor(
@@ -97,6 +99,10 @@ export class EventStreamController {
     private readonly observer: DeliveryObserver,
   ) {
     this.keepAliveMs = options.sseKeepAliveMs;
+    this.limits = {
+      maxFilterTypes: options.maxFilterTypes,
+      maxHandshakeBytes: options.maxHandshakeBytes,
+    };
     this.cookiePath = '/' + path.replace(/^\/+/, '');
   }
 
@@ -181,6 +187,7 @@ export class EventStreamController {
                 this.bus.epoch),
         },
         {},
+        this.limits,
       );
     } catch (error) {
       if (error instanceof ClientRequestError) {
