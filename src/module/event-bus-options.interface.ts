@@ -42,9 +42,10 @@ export interface EventBusModuleOptions extends LivebusCoreOptions {
   /** Socket.IO namespace of the gateway. @default '/predictions' */
   namespace?: string;
   /**
-   * Largest accepted `POST` body for ingest, in bytes (413 past it). The
-   * app's JSON body parser has its own limit (Express: 100 kB), checked
-   * first: raise both together (`app.useBodyParser('json', { limit })`).
+   * Largest accepted `POST` body for ingest, in bytes, counted as it is
+   * read (chunked or not; a compressed body by what it inflates to): 413
+   * past it. The ingest route reads its own body, so the app's body parser
+   * limit (Express: 100 kB) does not apply to it.
    * @default 102400
    */
   maxRequestBytes?: number;

@@ -20,7 +20,7 @@ import type {
 /** The module's own defaults (the core's are `CORE_DEFAULTS`). */
 export const MODULE_DEFAULTS = {
   namespace: DEFAULT_NAMESPACE,
-  /** Express's own JSON limit (100 kB), so the two agree. */
+  /** Express's own JSON limit (100 kB): what an app's other routes take by default. */
   maxRequestBytes: 100 * 1024,
   ...CLIENT_REQUEST_DEFAULTS,
   shutdownGraceMs: 2000,
