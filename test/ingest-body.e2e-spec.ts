@@ -1,8 +1,8 @@
-import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { Body, Controller, Post } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { EventBusModule } from '../src/index.js';
+import { postRaw } from './support/raw-post.js';
 import { post, startApp, type TestApp } from './utils.js';
 
 // Finding 8 of issue 9 (maxRequestBytes held only for bodies with a
@@ -10,44 +10,6 @@ import { post, startApp, type TestApp } from './utils.js';
 // failed as "got undefined undefined"; odd content types got a 400 that did
 // not say what is accepted): the ingest route reads its own body, counting
 // the bytes it actually reads.
-
-interface Answer {
-  status: number;
-  body: { message?: string; field?: string; accepted?: number };
-}
-
-/**
- * POSTs `chunks` to the ingest endpoint with `headers`, chunked (no
- * Content-Length) unless the headers give one.
- */
-function postRaw(
-  url: string,
-  chunks: (string | Buffer)[],
-  headers: Record<string, string> = { 'content-type': 'application/json' },
-  path = '/api/events',
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = request(url + path, { method: 'POST', headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          body: text ? (JSON.parse(text) as Answer['body']) : {},
-        }),
-      );
-    });
-    // The server may answer (413) and close before the last chunk.
-    req.on('error', (error: NodeJS.ErrnoException) =>
-      error.code === 'EPIPE' || error.code === 'ECONNRESET'
-        ? undefined
-        : reject(error),
-    );
-    for (const chunk of chunks) req.write(chunk);
-    req.end();
-  });
-}
 
 /** A JSON array of events taking about `bytes` bytes, split in 512-byte chunks. */
 function eventsOf(bytes: number): { json: string; chunks: string[] } {
