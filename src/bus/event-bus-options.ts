@@ -80,6 +80,10 @@ export interface ResolvedEventBusOptions {
   readonly transport: TransportOption;
   readonly namespace: string;
   readonly maxRequestBytes: number;
+  /** Most types in a client's filter (handshake, SSE, `subscribe`). */
+  readonly maxFilterTypes: number;
+  /** Most bytes of a handshake's `auth` and query, and of a `subscribe` message. */
+  readonly maxHandshakeBytes: number;
   readonly shutdownGraceMs: number;
   readonly sseKeepAliveMs: number;
   /** The worker `MonitorService` runs, or `null` for none. */

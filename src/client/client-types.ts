@@ -54,6 +54,5 @@ export interface Listeners<M extends EventMap<M>> {
 }
 
 /** @internal */
-export type Typed<M extends EventMap<M>> = {
-  [K in EventType<M>]?: ((event: M[K], meta: EventMeta) => void)[];
-};
+/** A handler of one type's events. */
+export type TypedHandler = (event: never, meta: EventMeta) => void;

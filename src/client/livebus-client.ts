@@ -42,7 +42,7 @@ import type {
   Listeners,
   LivebusClientOptions,
   ResetReason,
-  Typed,
+  TypedHandler,
 } from './client-types.js';
 
 export type {
@@ -90,7 +90,9 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     reset: [],
     close: [],
   };
-  private readonly typed: Typed<M> = {};
+  // Keyed by type in a Map: a type named `toString` or `__proto__` is a
+  // type like any other, never a member of a plain object.
+  private readonly typed = new Map<string, TypedHandler[]>();
 
   constructor(url: string, options: LivebusClientOptions<M> = {}) {
     this.types = options.types ? [...options.types] : null;
@@ -163,9 +165,16 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     });
   }
 
-  /** The latest event of each type (a new object after each change). */
+  /**
+   * The latest event of each type (a new object after each change). It has
+   * no prototype, so every key is a type (`state.toString` is the event of
+   * type `toString`, if any): use `Object.hasOwn(state, type)` or `in`.
+   */
   get state(): Readonly<Partial<M>> {
-    return (this.view ??= Object.fromEntries(this.latest) as Partial<M>);
+    return (this.view ??= Object.assign(
+      Object.create(null) as object,
+      Object.fromEntries(this.latest),
+    ) as Partial<M>);
   }
 
   /** The seq of the newest event applied (or of the snapshot). */
@@ -200,12 +209,10 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     type: K,
     handler: (event: M[K], meta: EventMeta) => void,
   ): () => void {
-    const list = (this.typed[type] ??= []) as ((
-      event: M[K],
-      meta: EventMeta,
-    ) => void)[];
-    list.push(handler);
-    return () => remove(list, handler);
+    let list = this.typed.get(type);
+    if (!list) this.typed.set(type, (list = []));
+    list.push(handler as TypedHandler);
+    return () => remove(list, handler as TypedHandler);
   }
 
   /** Runs `handler` for every event, whatever its type. */
@@ -277,7 +284,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   private applySnapshot(events: Partial<M>, meta: SnapshotMeta): void {
     this.latest.clear();
-    for (const [type, event] of Object.entries(events)) {
+    for (const [type, event] of Object.entries(events ?? {})) {
       this.latest.set(type, event);
     }
     this.view = null;
@@ -298,13 +305,16 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     event: M[EventType<M>],
     meta: EventMeta,
   ): void {
-    // Defensive: never apply the same seq twice.
-    if (meta.seq <= this._lastSeq) return;
+    // Not an event of the bus (Nest's `exception` answer to a refused
+    // `subscribe` has no meta), or one already applied: never twice.
+    if (typeof meta?.seq !== 'number' || meta.seq <= this._lastSeq) return;
     this._lastSeq = meta.seq;
     this.latest.set(type, event);
     this.view = null;
     for (const listener of this.listeners.event) listener(type, event, meta);
-    for (const handler of this.typed[type] ?? []) handler(event as never, meta);
+    for (const handler of this.typed.get(type) ?? []) {
+      handler(event as never, meta);
+    }
     this.emitState();
   }
 

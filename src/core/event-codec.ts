@@ -1,6 +1,7 @@
 import {
   describeValue as describe,
   eventTypeProblem,
+  quotePrefix,
 } from '../protocol/event-types.js';
 import type { EncodedEvent } from '../protocol/worker-messages.js';
 import { EventTooLargeError, InvalidEventError } from './errors.js';
@@ -8,6 +9,9 @@ import { EventTooLargeError, InvalidEventError } from './errors.js';
 export type { EncodedEvent } from '../protocol/worker-messages.js';
 
 const MAX_DEPTH = 64;
+/** A refused field's path is cut here: it quotes the sender's keys. */
+const MAX_PATH = 160;
+const PLAIN_KEY = /^[A-Za-z_$][\w$]{0,31}$/;
 
 /**
  * Validates `value` as a bus event and encodes it to JSON once.
@@ -105,7 +109,7 @@ function assertJson(value: unknown, path: string, depth: number): void {
     );
   }
   for (const key of Object.keys(value)) {
-    assertJson(value[key], `${path}.${key}`, depth + 1);
+    assertJson(value[key], childPath(path, key), depth + 1);
   }
 }
 
@@ -117,4 +121,17 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   // vm context) has that realm's Object.prototype, whose prototype is null.
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === null || Object.getPrototypeOf(proto) === null;
+}
+
+/**
+ * The path of `key` in `path`: `.key` for a short plain key, else the key
+ * quoted by a prefix (`["a b"]`); past {@link MAX_PATH} characters the path
+ * ends in `…`, however deep the field.
+ */
+function childPath(path: string, key: string): string {
+  if (path.endsWith('…')) return path;
+  const next = PLAIN_KEY.test(key)
+    ? `${path}.${key}`
+    : `${path}[${quotePrefix(key, 24)}]`;
+  return next.length > MAX_PATH ? `${path}…` : next;
 }

@@ -80,12 +80,27 @@ export interface EventBusModuleOptions extends LivebusCoreOptions {
   /** Socket.IO namespace of the gateway. @default '/predictions' */
   namespace?: string;
   /**
-   * Largest accepted `POST` body for ingest, in bytes (413 past it). The
-   * app's JSON body parser has its own limit (Express: 100 kB), checked
-   * first: raise both together (`app.useBodyParser('json', { limit })`).
+   * Largest accepted `POST` body for ingest, in bytes, counted as it is
+   * read (chunked or not; a compressed body by what it inflates to): 413
+   * past it. The ingest route reads its own body, so the app's body parser
+   * limit (Express: 100 kB) does not apply to it.
    * @default 102400
    */
   maxRequestBytes?: number;
+  /**
+   * Most types a client may name in a filter (Socket.IO handshake `types`,
+   * SSE `?types=`, `subscribe`); more is refused with `bad_request`.
+   * @default 256
+   */
+  maxFilterTypes?: number;
+  /**
+   * Most bytes of a Socket.IO handshake's `auth` and query together, as
+   * JSON, and of one `subscribe` message; more is refused with
+   * `bad_request`. (Socket.IO's `maxHttpBufferSize`, 1 MB, bounds every
+   * message; this bounds what a connection keeps of its handshake.)
+   * @default 32768
+   */
+  maxHandshakeBytes?: number;
   /**
    * How long shutdown (`beforeApplicationShutdown`) waits for clients to be
    * told the server is going before Nest closes Socket.IO, in ms. A client

@@ -9,6 +9,7 @@ import type {
 import { checkTransportOption } from '../bus/transport-option.js';
 import { resolveFeatureOptions } from './resolve-feature-options.js';
 import { resolveAuthOptions } from './resolve-auth-options.js';
+import { CLIENT_REQUEST_DEFAULTS } from '../delivery/client-request.js';
 import { DEFAULT_NAMESPACE } from '../protocol/messages.js';
 import { WORKER_DEFAULTS } from '../protocol/worker-messages.js';
 import type {
@@ -20,8 +21,9 @@ import type {
 /** The module's own defaults (the core's are `CORE_DEFAULTS`). */
 export const MODULE_DEFAULTS = {
   namespace: DEFAULT_NAMESPACE,
-  /** Express's own JSON limit (100 kB), so the two agree. */
+  /** Express's own JSON limit (100 kB): what an app's other routes take by default. */
   maxRequestBytes: 100 * 1024,
+  ...CLIENT_REQUEST_DEFAULTS,
   shutdownGraceMs: 2000,
   sseKeepAliveMs: 15_000,
 } as const;
@@ -45,6 +47,8 @@ export function resolveEventBusOptions(
     );
   }
   assertPositive('maxRequestBytes', options.maxRequestBytes);
+  assertPositive('maxFilterTypes', options.maxFilterTypes);
+  assertPositive('maxHandshakeBytes', options.maxHandshakeBytes);
   assertPositive('sseKeepAliveMs', options.sseKeepAliveMs);
   const shutdownGraceMs =
     options.shutdownGraceMs ?? MODULE_DEFAULTS.shutdownGraceMs;
@@ -58,6 +62,9 @@ export function resolveEventBusOptions(
     transport: checkTransportOption(options.transport ?? 'memory'),
     namespace,
     maxRequestBytes: options.maxRequestBytes ?? MODULE_DEFAULTS.maxRequestBytes,
+    maxFilterTypes: options.maxFilterTypes ?? MODULE_DEFAULTS.maxFilterTypes,
+    maxHandshakeBytes:
+      options.maxHandshakeBytes ?? MODULE_DEFAULTS.maxHandshakeBytes,
     shutdownGraceMs,
     sseKeepAliveMs: options.sseKeepAliveMs ?? MODULE_DEFAULTS.sseKeepAliveMs,
     worker: resolveWorker(options.worker),

@@ -54,8 +54,14 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object') {
-    const name = (value as object).constructor?.name;
-    return name ? `a ${name}` : 'an object';
+    // The prototype's constructor, never an own `constructor` property
+    // (a JSON object's own words), and only a short class name.
+    const ctor: unknown = (Object.getPrototypeOf(value) as object | null)
+      ?.constructor;
+    const name = typeof ctor === 'function' ? ctor.name : '';
+    return name && name !== 'Object' && /^[\w$]{1,40}$/.test(name)
+      ? `a ${name}`
+      : 'an object';
   }
   if (typeof value === 'string') return `string ${quotePrefix(value)}`;
   return `${typeof value} ${String(value)}`;

@@ -18,8 +18,9 @@ import type { FrameEncoder } from '../../delivery/client-pump.js';
 import {
   ClientRequestError,
   parseClientRequest,
-  parseTypes,
+  parseSubscribeTypes,
   type ClientRequest,
+  type ClientRequestLimits,
 } from '../../delivery/client-request.js';
 import { awaitResumePoint, ClientSession } from '../../delivery/session.js';
 import {
@@ -98,6 +99,7 @@ export class PredictionsGateway
   private namespace: Namespace | undefined;
   private readonly clients = new WeakMap<Socket, ConnectedClient>();
   private readonly shutdownGraceMs: number;
+  private readonly limits: ClientRequestLimits;
   // Engine.IO connections not yet closed, also those closing: shutdown
   // waits for their last packets to leave.
   private readonly connections = new Set<Socket['conn']>();
@@ -112,6 +114,10 @@ export class PredictionsGateway
   ) {
     this.namespaceName = options.namespace;
     this.shutdownGraceMs = options.shutdownGraceMs;
+    this.limits = {
+      maxFilterTypes: options.maxFilterTypes,
+      maxHandshakeBytes: options.maxHandshakeBytes,
+    };
     // One encoder for all clients: each event's frame is cached on it.
     this.encoder = wireEncoder(this.namespaceName);
   }
@@ -137,6 +143,7 @@ export class PredictionsGateway
         request = parseClientRequest(
           socket.handshake.auth,
           socket.handshake.query,
+          this.limits,
         );
       } catch (error) {
         if (!(error instanceof ClientRequestError)) throw error;
@@ -260,17 +267,18 @@ export class PredictionsGateway
       };
     }
     let types = client.session.subscription.types;
-    if (typeof body === 'object' && body !== null && 'types' in body) {
-      try {
-        types = parseTypes(body.types, 'types');
+    try {
+      const asked = parseSubscribeTypes(body, this.limits);
+      if (asked !== undefined) {
+        types = asked;
         assertReadable(client.session.allowed, types);
-      } catch (error) {
-        const known =
-          error instanceof ClientRequestError ||
-          error instanceof AccessRefusedError;
-        if (!known) throw error;
-        return { error: error.message, code: error.code };
       }
+    } catch (error) {
+      const known =
+        error instanceof ClientRequestError ||
+        error instanceof AccessRefusedError;
+      if (!known) throw error;
+      return { error: error.message, code: error.code };
     }
     client.answer?.(undefined);
     return new Promise((resolve) => {

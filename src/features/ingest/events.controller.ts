@@ -1,16 +1,20 @@
 import {
   BadRequestException,
-  Body,
   Controller,
   HttpCode,
   HttpStatus,
   Inject,
-  PayloadTooLargeException,
+  Logger,
   Post,
   Req,
+  Res,
+  SetMetadata,
   UseFilters,
+  type OnModuleInit,
   type Type,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { IncomingMessage } from 'node:http';
 import {
   RESOLVED_OPTIONS,
   type ResolvedEventBusOptions,
@@ -19,6 +23,12 @@ import { EventBusService } from '../../bus/event-bus.service.js';
 import { LivebusEntry } from '../auth/livebus-auth.guard.js';
 import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
+import { checkParsedBody, readJsonBody } from './ingest-body.js';
+import {
+  claimIngestRoutes,
+  INGEST_ROUTE,
+  isClaimed,
+} from './ingest-route-claim.js';
 import { ingestMessages } from './ingest.messages.js';
 
 /** What `POST <ingestPath>` answers with `202 Accepted`. */
@@ -30,44 +40,53 @@ export interface IngestResult {
   lastSeq: number;
 }
 
-interface IngestRequest {
-  headers: Record<string, string | string[] | undefined>;
+type IngestRequest = IncomingMessage & { body?: unknown };
+
+interface HeaderWritable {
+  setHeader(name: string, value: string): unknown;
 }
 
 /**
  * `POST <ingestPath>`: publishes one event (a JSON object) or several (a JSON
  * array, in order) for processes that are not Nest providers. A request is
  * all or nothing: `400` names the first bad event's field and publishes none,
- * `413` refuses a body or event over its limit, `403` an event type the
- * principal may not publish (the `auth` option's `canPublish`).
+ * `413` refuses a body or event over its limit, `415` a body that is not
+ * JSON, `403` an event type the principal may not publish (the `auth`
+ * option's `canPublish`). The route reads its own body (the app's body
+ * parsers pass it by, see `claimIngestRoutes`), after the app's guards,
+ * counting the bytes it reads against `maxRequestBytes`.
  */
 @UseFilters(BusExceptionFilter)
-export class EventsController {
+export class EventsController implements OnModuleInit {
   private readonly maxRequestBytes: number;
+  private readonly logger = new Logger('EventsController');
 
   constructor(
     private readonly bus: EventBusService,
     options: ResolvedEventBusOptions,
     private readonly auth: LivebusAuth,
+    private readonly adapterHost: HttpAdapterHost,
   ) {
     this.maxRequestBytes = options.maxRequestBytes;
   }
 
-  @Post()
-  @HttpCode(HttpStatus.ACCEPTED)
-  async ingest(
-    @Req() req: IngestRequest,
-    @Body() body: unknown,
-  ): Promise<IngestResult> {
-    const length = Number(req.headers['content-length'] ?? 0);
-    if (length > this.maxRequestBytes) {
-      throw new PayloadTooLargeException(
-        ingestMessages.bodyTooLarge(length, this.maxRequestBytes),
+  /** Nest's routes are registered by now: keep the body parsers off ours. */
+  onModuleInit(): void {
+    if (!claimIngestRoutes(this.adapterHost)) {
+      this.logger.warn(
+        'the ingest route is read by the app body parser (not an Express app): maxRequestBytes is checked against the declared and parsed size only',
       );
     }
-    if (!isJsonContentType(req.headers['content-type'])) {
-      throw new BadRequestException(ingestMessages.notJson());
-    }
+  }
+
+  @Post()
+  @HttpCode(HttpStatus.ACCEPTED)
+  @SetMetadata(INGEST_ROUTE, true)
+  async ingest(
+    @Req() req: IngestRequest,
+    @Res({ passthrough: true }) res: HeaderWritable,
+  ): Promise<IngestResult> {
+    const body = await this.body(req, res);
     const events = Array.isArray(body) ? body : [body];
     if (events.length === 0) {
       throw new BadRequestException(ingestMessages.emptyArray());
@@ -84,13 +103,24 @@ export class EventsController {
       lastSeq: seq + events.length - 1,
     };
   }
-}
 
-function isJsonContentType(value: string | string[] | undefined): boolean {
-  const type = Array.isArray(value) ? value[0] : value;
-  return (
-    typeof type === 'string' && /^application\/([\w.+-]+\+)?json\b/i.test(type)
-  );
+  /** The parsed body, read here unless an app parser already read it. */
+  private async body(
+    req: IngestRequest,
+    res: HeaderWritable,
+  ): Promise<unknown> {
+    if (!isClaimed(req) && req.readableDidRead) {
+      return checkParsedBody(req, this.maxRequestBytes);
+    }
+    try {
+      return await readJsonBody(req, this.maxRequestBytes);
+    } catch (error) {
+      // Refused before its end: answer, then close rather than drain an
+      // upload of any length.
+      if (!req.complete) res.setHeader('Connection', 'close');
+      throw error;
+    }
+  }
 }
 
 /** @internal An ingest controller bound to `path` (routes are class metadata). */
@@ -102,8 +132,9 @@ export function createIngestController(path: string): Type<EventsController> {
       bus: EventBusService,
       @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
       auth: LivebusAuth,
+      adapterHost: HttpAdapterHost,
     ) {
-      super(bus, options, auth);
+      super(bus, options, auth, adapterHost);
     }
   }
   return BoundEventsController;

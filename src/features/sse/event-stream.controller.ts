@@ -17,6 +17,7 @@ import {
   ClientRequestError,
   parseClientRequest,
   type ClientRequest,
+  type ClientRequestLimits,
 } from '../../delivery/client-request.js';
 import {
   awaitResumePoint,
@@ -58,18 +59,29 @@ import { runAt } from '../auth/expiry.js';
 import { LivebusEntry } from '../auth/livebus-auth.guard.js';
 import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { assertReadable } from '../auth/read-permission.js';
+import { dataField, lineField } from './sse-fields.js';
 
 // One encoder for all streams: each event's SSE frame is cached on it.
+// Every field goes through sse-fields: nothing in a type or a JSON text
+// can end a line of the stream.
 const encoder: FrameEncoder<string> = {
   event: (message: Envelope) =>
-    `id: ${message.seq}\nevent: ${message.type}\ndata: ${message.json}\n\n`,
+    `id: ${message.seq}\n${lineField('event', message.type)}${dataField(message.json)}\n`,
   // No id: a gap notice must not move the client's Last-Event-ID.
-  gap: (gap: Gap) => `event: ${GAP_MESSAGE}\ndata: ${JSON.stringify(gap)}\n\n`,
+  gap: (gap: Gap) => message(GAP_MESSAGE, JSON.stringify(gap)),
   snapshot: (eventsJson: string, meta: SnapshotMeta) =>
-    `id: ${meta.seq}\nevent: ${SNAPSHOT_MESSAGE}\ndata: {"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}\n\n`,
+    `id: ${meta.seq}\n${message(
+      SNAPSHOT_MESSAGE,
+      `{"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}`,
+    )}`,
   resumed: (meta: ResumedMeta) =>
-    `event: ${RESUMED_MESSAGE}\ndata: ${JSON.stringify(meta)}\n\n`,
+    message(RESUMED_MESSAGE, JSON.stringify(meta)),
 };
+
+/** An SSE message without an id: `event:`, `data:`, the blank line. */
+function message(event: string, data: string): string {
+  return `${lineField('event', event)}${dataField(data)}\n`;
+}
 
 /**
  * `GET <ssePath>`: the same stream as the Socket.IO gateway, as Server-Sent
@@ -89,6 +101,7 @@ const encoder: FrameEncoder<string> = {
 export class EventStreamController {
   private readonly keepAliveMs: number;
   private readonly cookiePath: string;
+  private readonly limits: ClientRequestLimits;
   private readonly refusals = new RefusalLog(new Logger('EventStream'));
 
   constructor(
@@ -99,6 +112,10 @@ export class EventStreamController {
     private readonly auth: LivebusAuth,
   ) {
     this.keepAliveMs = options.sseKeepAliveMs;
+    this.limits = {
+      maxFilterTypes: options.maxFilterTypes,
+      maxHandshakeBytes: options.maxHandshakeBytes,
+    };
     this.cookiePath = '/' + path.replace(/^\/+/, '');
   }
 
@@ -196,6 +213,7 @@ export class EventStreamController {
                 this.bus.epoch),
         },
         {},
+        this.limits,
       );
       assertReadable(allowed, request.types);
       return request;
@@ -220,7 +238,7 @@ export class EventStreamController {
  * calls `close()` where `CLOSE_CODES[code].reconnect` is false.
  */
 function closeFrame(notice: CloseNotice): string {
-  return `event: ${CLOSE_MESSAGE}\ndata: ${JSON.stringify(notice)}\n\n`;
+  return message(CLOSE_MESSAGE, JSON.stringify(notice));
 }
 
 /** What the stream needs of Fastify's reply (`@nestjs/platform-fastify`). */

@@ -45,6 +45,8 @@ export class RedisTransport implements EventTransport {
   // The stream reader's own connection (it blocks in XREAD).
   private reader: Redis | null = null;
   private streamReader: StreamReader | null = null;
+  // The reader from its first load on (streamReader is set once started).
+  private counted: StreamReader | null = null;
   private append$: AppendCommand | null = null;
   private _state: TransportState = 'starting';
   private stopping: Promise<void> | null = null;
@@ -61,6 +63,15 @@ export class RedisTransport implements EventTransport {
 
   get state(): TransportState {
     return this._state;
+  }
+
+  /**
+   * Stream entries and latest-hash fields this node skipped because this
+   * bus did not write them (a malformed seq, another epoch's stray, a type
+   * that breaks the type rule); the last one's reason is in `lastError`.
+   */
+  get skippedEntries(): number {
+    return this.counted?.skipped ?? 0;
   }
 
   async start(sink: TransportSink): Promise<void> {
@@ -111,6 +122,7 @@ export class RedisTransport implements EventTransport {
         this.lastError = problem;
       },
     );
+    this.counted = streamReader;
     for (const client of [writer, readerConnection]) {
       // Errors surface through commands and the state; ioredis would
       // otherwise print every failed reconnect.

@@ -27,6 +27,8 @@ export class StreamReader {
   private loadedEpoch: string | null = null;
   /** Times this node moved to a new epoch after its first load. */
   epochChanges = 0;
+  /** Stream entries and latest-hash fields skipped as not this bus's events. */
+  skipped = 0;
   private wakeStopped: () => void = () => undefined;
   private readonly stoppedSignal = new Promise<null>((resolve) => {
     this.wakeStopped = () => resolve(null);
@@ -75,6 +77,12 @@ export class StreamReader {
    * hold entries of the epochs before). Reading goes on after them.
    */
   private apply(state: SharedState): void {
+    for (const problem of state.skipped) {
+      this.skipped++;
+      this.report(
+        `a field of ${this.keys.latest} is not an event this bus wrote (${problem}); skipped it`,
+      );
+    }
     const entries: (StreamEntry & { id: string })[] = [];
     for (const [id, fields] of state.entries) {
       const entry = this.parse(id, fields);
@@ -180,6 +188,7 @@ export class StreamReader {
   private parse(id: string, fields: string[]): StreamEntry | null {
     const entry = parseEntry(fields);
     if (!entry) {
+      this.skipped++;
       this.report(
         `stream entry ${id} of ${this.keys.stream} is not an event this bus wrote; skipped it`,
       );
