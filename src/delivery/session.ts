@@ -18,6 +18,14 @@ export type { SessionTransport };
 
 type AnySubscription = Subscription<AnyEventMap[string]>;
 
+/**
+ * Most `subscribe` (re-hydration) requests one client may have waiting for
+ * their answer. A client that keeps asking without reading what it is sent
+ * would otherwise be owed an ever longer list of answers; past this, the
+ * gateway disconnects it (`rate_limited`).
+ */
+export const MAX_WAITING_RESYNCS = 10_000;
+
 /** How long a resuming client waits for this node to reach the seq it saw elsewhere, in ms. */
 const RESUME_CATCH_UP_MS = 2000;
 
@@ -54,6 +62,8 @@ export class ClientSession<F> implements ObservedSession {
   private pump!: ClientPump<F, AnyEventMap[string]>;
   private readonly observer: DeliveryObserver;
   private ended = false;
+  // The answers owed to resync requests not yet taken, oldest first.
+  private waiting: ((seq: number) => void)[] = [];
 
   private constructor(
     private readonly bus: EventBusService,
@@ -114,13 +124,16 @@ export class ClientSession<F> implements ObservedSession {
    * Re-hydrates with `types` as the filter (`null`: all): at the next write
    * the queued events are dropped and a fresh snapshot (marked reset) goes
    * out, through the same drain-aware path as everything else. Requests
-   * made before it is written are merged into one; `onTaken` is told the
-   * snapshot's seq (only the latest request's callback is kept).
+   * made before it is written are merged into one (the newest filter
+   * wins), and every one of them is answered: each `onTaken` is told the
+   * seq of the snapshot that followed its request, once that snapshot has
+   * been handed to the transport.
    */
   resync(
     types: ReadonlySet<string> | null,
     onTaken?: (seq: number) => void,
   ): void {
+    if (onTaken) this.waiting.push(onTaken);
     this.pump.requestSnapshot(() => {
       this.observer.resynced(this);
       this.subscription.setTypes(types);
@@ -131,16 +144,31 @@ export class ClientSession<F> implements ObservedSession {
         true,
       );
       const seq = this.bus.lastSeq;
+      // Taken now: a request made after this point waits for the next
+      // snapshot, whose filter it may have changed.
+      const answered = this.waiting;
+      this.waiting = [];
       // Told after the frame is handed to the transport, so an answer to
       // the client follows its snapshot.
-      if (onTaken) queueMicrotask(() => onTaken(seq));
+      if (answered.length > 0) {
+        queueMicrotask(() => {
+          for (const answer of answered) answer(seq);
+        });
+      }
       return frame;
     });
+  }
+
+  /** How many {@link resync} requests wait for their snapshot (to bound them). */
+  get waitingResyncs(): number {
+    return this.waiting.length;
   }
 
   /** Ends the session (idempotent); `reason` is what the observer is told. */
   close(reason: DisconnectReason = 'client_closed'): void {
     this.subscription.close();
+    // Nobody left to answer: let their requests go.
+    this.waiting = [];
     if (this.ended) return;
     this.ended = true;
     this.observer.closed(this, reason);
