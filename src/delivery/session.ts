@@ -5,6 +5,7 @@ import type { EventBusService } from '../bus/event-bus.service.js';
 import { ClientPump } from './client-pump.js';
 import type { ClientRequest } from './client-request.js';
 import type { FrameEncoder, SessionTransport } from './frames.js';
+import { snapshotFramesOf } from './snapshot-frames.js';
 import {
   NO_DELIVERY_OBSERVER,
   type ClientKind,
@@ -57,7 +58,7 @@ export async function awaitResumePoint(
  * hydrated. Transport-neutral; the gateway and the SSE endpoint each give it
  * a {@link SessionTransport}.
  */
-export class ClientSession<F> implements ObservedSession {
+export class ClientSession<F extends object> implements ObservedSession {
   readonly kind: ClientKind;
   private pump!: ClientPump<F, AnyEventMap[string]>;
   private readonly observer: DeliveryObserver;
@@ -79,7 +80,7 @@ export class ClientSession<F> implements ObservedSession {
    * gets first (a snapshot at `seq`, or the replay up to it) meets the live
    * stream with no gap and no duplicate. Returns `null` once the bus closed.
    */
-  static open<F>(
+  static open<F extends object>(
     bus: EventBusService,
     request: ClientRequest,
     transport: SessionTransport<F>,
@@ -175,17 +176,15 @@ export class ClientSession<F> implements ObservedSession {
   }
 }
 
-/** The `snapshot` frame for `types`, as of the bus's newest seq. */
-function snapshotFrame<F>(
+/**
+ * The `snapshot` frame for `types`, as of the bus's newest seq: shared with
+ * every client of this encoder that hydrates at the same point.
+ */
+function snapshotFrame<F extends object>(
   bus: EventBusService,
   encoder: FrameEncoder<F>,
   types: ReadonlySet<string> | null,
   reset: boolean,
 ): F {
-  return encoder.snapshot(bus.snapshotJson(types), {
-    seq: bus.lastSeq,
-    epoch: bus.epoch,
-    reset,
-    types: types ? [...types] : null,
-  });
+  return snapshotFramesOf(encoder).frame(bus, types, reset);
 }

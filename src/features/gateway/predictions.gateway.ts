@@ -14,7 +14,6 @@ import {
   type OnGatewayInit,
 } from '@nestjs/websockets';
 import type { Namespace, Socket } from 'socket.io';
-import type { Envelope } from '../../core/envelope.js';
 import type { FrameEncoder } from '../../delivery/client-pump.js';
 import {
   ClientRequestError,
@@ -48,15 +47,9 @@ import {
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
 import { webSocketAwareSink } from './engine-sink.js';
-import { eventPacketPrefix, wireFrame, type WireFrame } from './wire.js';
+import { wireEncoder, type WireFrame } from './wire.js';
 import {
-  GAP_MESSAGE,
-  RESUMED_MESSAGE,
-  SNAPSHOT_MESSAGE,
   SUBSCRIBE_MESSAGE,
-  type Gap,
-  type ResumedMeta,
-  type SnapshotMeta,
   type SubscribeAck,
 } from '../../protocol/messages.js';
 
@@ -104,21 +97,8 @@ export class PredictionsGateway
   ) {
     this.namespaceName = options.namespace;
     this.shutdownGraceMs = options.shutdownGraceMs;
-    const prefix = eventPacketPrefix(this.namespaceName);
     // One encoder for all clients: each event's frame is cached on it.
-    const control = (name: string, args: string): WireFrame =>
-      wireFrame(`${prefix}["${name}",${args}]`);
-    this.encoder = {
-      event: (message: Envelope) =>
-        wireFrame(
-          `${prefix}[${JSON.stringify(message.type)},${message.json},{"seq":${message.seq}}]`,
-        ),
-      gap: (gap: Gap) => control(GAP_MESSAGE, JSON.stringify(gap)),
-      snapshot: (eventsJson: string, meta: SnapshotMeta) =>
-        control(SNAPSHOT_MESSAGE, `${eventsJson},${JSON.stringify(meta)}`),
-      resumed: (meta: ResumedMeta) =>
-        control(RESUMED_MESSAGE, JSON.stringify(meta)),
-    };
+    this.encoder = wireEncoder(this.namespaceName);
   }
 
   /** Nest hands in the namespace the gateway is bound to. */

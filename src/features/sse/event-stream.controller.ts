@@ -12,6 +12,7 @@ import {
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Envelope } from '../../core/envelope.js';
 import type { FrameEncoder } from '../../delivery/client-pump.js';
+import { frameRuns } from '../../delivery/frame-runs.js';
 import {
   ClientRequestError,
   parseClientRequest,
@@ -50,16 +51,24 @@ import {
 import { CLOSE_MESSAGE, type CloseNotice } from '../../protocol/codes.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 
-// One encoder for all streams: each event's SSE frame is cached on it.
-const encoder: FrameEncoder<string> = {
+// One encoder for all streams: each event's SSE frame is cached on it, and
+// each snapshot frame is shared by the streams that hydrate at its point.
+// Frames are bytes, written as they are: a stream that stops reading holds
+// the shared frames, not a copy of each.
+const encoder: FrameEncoder<Buffer> = {
   event: (message: Envelope) =>
-    `id: ${message.seq}\nevent: ${message.type}\ndata: ${message.json}\n\n`,
+    Buffer.from(
+      `id: ${message.seq}\nevent: ${message.type}\ndata: ${message.json}\n\n`,
+    ),
   // No id: a gap notice must not move the client's Last-Event-ID.
-  gap: (gap: Gap) => `event: ${GAP_MESSAGE}\ndata: ${JSON.stringify(gap)}\n\n`,
+  gap: (gap: Gap) =>
+    Buffer.from(`event: ${GAP_MESSAGE}\ndata: ${JSON.stringify(gap)}\n\n`),
   snapshot: (eventsJson: string, meta: SnapshotMeta) =>
-    `id: ${meta.seq}\nevent: ${SNAPSHOT_MESSAGE}\ndata: {"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}\n\n`,
+    Buffer.from(
+      `id: ${meta.seq}\nevent: ${SNAPSHOT_MESSAGE}\ndata: {"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}\n\n`,
+    ),
   resumed: (meta: ResumedMeta) =>
-    `event: ${RESUMED_MESSAGE}\ndata: ${JSON.stringify(meta)}\n\n`,
+    Buffer.from(`event: ${RESUMED_MESSAGE}\ndata: ${JSON.stringify(meta)}\n\n`),
 };
 
 /**
@@ -108,18 +117,19 @@ export class EventStreamController {
     });
     res.write('retry: 2000\n\n');
     let idle = true;
-    const write = (chunk: string): boolean => {
-      idle = false;
-      return res.write(chunk);
-    };
-    const transport: SessionTransport<string> = {
+    const transport: SessionTransport<Buffer> = {
       encoder,
       kind: 'sse',
       observer: this.observer,
       sink: {
         write(frames, onFlushed) {
+          idle = false;
+          let drained = true;
+          for (const run of frameRuns(frames, (frame) => frame.length)) {
+            drained = res.write(run.length === 1 ? run[0] : Buffer.concat(run));
+          }
           // Drain-aware like the gateway: the next batch waits for 'drain'.
-          if (write(frames.join(''))) queueMicrotask(onFlushed);
+          if (drained) queueMicrotask(onFlushed);
           else res.once('drain', onFlushed);
         },
       },
