@@ -292,3 +292,39 @@ describe('hydration inside the bound: clients that stop reading before their sna
     ]);
   });
 });
+
+describe('the shared snapshot frame, on every Socket.IO transport', () => {
+  let t: TestApp;
+  afterEach(async () => {
+    await t.close();
+  });
+
+  it.each([
+    ['websocket', ['websocket']],
+    ['long-polling', ['polling']],
+    ['long-polling upgraded to websocket', ['polling', 'websocket']],
+  ])('hydrates over %s with the same snapshot', async (_name, transports) => {
+    t = await startApp({ worker: false });
+    // Two events of 60 KB (UTF-8): a frame past 64 KB, with a 64-bit length.
+    const events = {
+      small: { type: 'small', label: 'é€ and "quotes"' },
+      large: { type: 'large', payload: 'ü'.repeat(30_000) },
+      larger: { type: 'larger', payload: '€'.repeat(20_000) },
+    };
+    for (const event of Object.values(events)) t.bus.publish(event);
+    const [first, second] = [0, 1].map(() =>
+      t.connect('/predictions', { transports }),
+    );
+    const [[a, metaA], [b]] = await Promise.all([
+      once<[object, { seq: number }]>(first, 'snapshot'),
+      once<[object]>(second, 'snapshot'),
+    ]);
+    // Compared as text: a mismatch of 120 KB would print it whole.
+    expect(JSON.stringify(a) === JSON.stringify(events)).toBe(true);
+    expect(JSON.stringify(b) === JSON.stringify(events)).toBe(true);
+    expect(metaA.seq).toBe(3);
+    first.disconnect();
+    second.disconnect();
+    await until(() => !t.bus.hasSubscribers, 5000, 'both gone');
+  });
+});
