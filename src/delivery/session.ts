@@ -22,10 +22,13 @@ type AnySubscription = Subscription<AnyEventMap[string]>;
 /**
  * Most `subscribe` (re-hydration) requests one client may have waiting for
  * their answer. A client that keeps asking without reading what it is sent
- * would otherwise be owed an ever longer list of answers; past this, the
- * gateway disconnects it (`rate_limited`).
+ * would otherwise be owed an ever longer list of answers, each holding its
+ * request's pass through Nest's pipeline (about 8 KB); past this, the
+ * gateway disconnects it (`rate_limited`). A client that keeps reading has
+ * at most what the server reads of it while one snapshot is written
+ * waiting: about 1,750 of the smallest requests per 64 KB read.
  */
-export const MAX_WAITING_RESYNCS = 10_000;
+export const MAX_WAITING_RESYNCS = 4096;
 
 /** How long a resuming client waits for this node to reach the seq it saw elsewhere, in ms. */
 const RESUME_CATCH_UP_MS = 2000;
