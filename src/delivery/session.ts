@@ -189,5 +189,5 @@ function snapshotFrame<F extends object>(
   types: ReadonlySet<string> | null,
   reset: boolean,
 ): F {
-  return snapshotFramesOf(encoder).frame(bus, types, reset);
+  return snapshotFramesOf(encoder, bus).frame(bus, types, reset);
 }

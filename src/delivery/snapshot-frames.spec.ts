@@ -106,11 +106,15 @@ describe('SnapshotFrameCache', () => {
     expect(cache.frame(bus, new Set(['a']), false)).not.toBe(held[0]);
   });
 
-  it('keeps one cache per encoder', () => {
+  it('keeps one cache per encoder and bus', () => {
     const encoder = { snapshot: (json: string) => ({ json }) };
-    expect(snapshotFramesOf(encoder)).toBe(snapshotFramesOf(encoder));
-    expect(snapshotFramesOf({ snapshot: encoder.snapshot })).not.toBe(
-      snapshotFramesOf(encoder),
+    const [one, two] = [source(), source()];
+    expect(snapshotFramesOf(encoder, one)).toBe(snapshotFramesOf(encoder, one));
+    expect(snapshotFramesOf(encoder, two)).not.toBe(
+      snapshotFramesOf(encoder, one),
+    );
+    expect(snapshotFramesOf({ snapshot: encoder.snapshot }, one)).not.toBe(
+      snapshotFramesOf(encoder, one),
     );
   });
 });

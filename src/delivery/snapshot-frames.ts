@@ -101,17 +101,33 @@ export class SnapshotFrameCache<F extends object> {
   }
 }
 
-/** One cache per encoder object (the encoder must be the same for all clients). */
-const caches = new WeakMap<object, SnapshotFrameCache<object>>();
+/** One cache per encoder object and bus (the encoder is the same for all clients). */
+const caches = new WeakMap<
+  object,
+  WeakMap<object, SnapshotFrameCache<object>>
+>();
 
-/** The {@link SnapshotFrameCache} of `encoder`, made at its first use. */
-export function snapshotFramesOf<F extends object>(encoder: {
-  readonly snapshot: (eventsJson: string, meta: SnapshotMeta) => F;
-}): SnapshotFrameCache<F> {
-  let cache = caches.get(encoder) as SnapshotFrameCache<F> | undefined;
+/**
+ * The {@link SnapshotFrameCache} of `encoder` for the snapshots of `source`,
+ * made at its first use. Per source too: two buses in one process (two
+ * nodes of a shared transport) may be at the same epoch and seq with
+ * snapshots bounded differently.
+ */
+export function snapshotFramesOf<F extends object>(
+  encoder: {
+    readonly snapshot: (eventsJson: string, meta: SnapshotMeta) => F;
+  },
+  source: SnapshotSource,
+): SnapshotFrameCache<F> {
+  let bySource = caches.get(encoder);
+  if (!bySource) {
+    bySource = new WeakMap();
+    caches.set(encoder, bySource);
+  }
+  let cache = bySource.get(source) as SnapshotFrameCache<F> | undefined;
   if (!cache) {
     cache = new SnapshotFrameCache(encoder.snapshot);
-    caches.set(encoder, cache as SnapshotFrameCache<object>);
+    bySource.set(source, cache as SnapshotFrameCache<object>);
   }
   return cache;
 }
