@@ -1,6 +1,13 @@
 import { assertPositive } from './assert-option.js';
-import { describeValue } from '../protocol/event-types.js';
+import { describeValue, MAX_TYPE_LENGTH } from '../protocol/event-types.js';
 import { OVERFLOW_POLICIES, type OverflowPolicy } from './subscription.js';
+
+/**
+ * The most an entry of the snapshot adds besides its event's JSON: its type
+ * name quoted (at most `MAX_TYPE_LENGTH` characters, each at most 6 bytes
+ * once escaped), and two separators.
+ */
+const MAX_ENTRY_OVERHEAD = 6 * MAX_TYPE_LENGTH + 4;
 
 /** Options of the framework-free {@link LivebusCore}. */
 export interface LivebusCoreOptions {
@@ -17,6 +24,13 @@ export interface LivebusCoreOptions {
   maxEventBytes?: number;
   /** Most event types the snapshot keeps (least recently updated goes first). @default 1000 */
   snapshotMaxTypes?: number;
+  /**
+   * Most bytes of JSON the snapshot keeps, and so the size of every
+   * snapshot a client is sent (the least recently updated types go first).
+   * Each type counts its name and its latest event's UTF-8 JSON. At least
+   * `maxEventBytes`, so that any one event fits. @default 8388608 (8 MiB)
+   */
+  snapshotMaxBytes?: number;
   /** Types the snapshot never keeps: one-off triggers. @default [] */
   transientTypes?: readonly string[];
   /** Most events kept for resuming clients; 0 keeps none. @default 10000 */
@@ -36,6 +50,7 @@ export const CORE_DEFAULTS: ResolvedCoreOptions = {
   overflow: 'drop-oldest',
   maxEventBytes: 64 * 1024,
   snapshotMaxTypes: 1000,
+  snapshotMaxBytes: 8 * 1024 * 1024,
   transientTypes: [],
   historyMaxEvents: 10_000,
   historyMaxAgeMs: 5 * 60_000,
@@ -65,6 +80,14 @@ export function resolveCoreOptions(
   assertPositive('queueCapacity', resolved.queueCapacity);
   assertPositive('maxEventBytes', resolved.maxEventBytes);
   assertPositive('snapshotMaxTypes', resolved.snapshotMaxTypes);
+  assertPositive('snapshotMaxBytes', resolved.snapshotMaxBytes);
+  // An event at the size limit, with its type's name beside it, must fit.
+  const largestEntry = resolved.maxEventBytes + MAX_ENTRY_OVERHEAD;
+  if (resolved.snapshotMaxBytes < largestEntry) {
+    throw new TypeError(
+      `snapshotMaxBytes must be at least maxEventBytes + ${MAX_ENTRY_OVERHEAD} (${largestEntry}) so that any accepted event fits in the snapshot, got ${resolved.snapshotMaxBytes}`,
+    );
+  }
   if (
     !Number.isInteger(resolved.historyMaxEvents) ||
     resolved.historyMaxEvents < 0

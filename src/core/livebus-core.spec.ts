@@ -190,6 +190,35 @@ describe('LivebusCore (the seed bus semantics)', () => {
       bus.publish({ type: 'c' });
       expect(Object.keys(bus.snapshot()).sort()).toEqual(['a', 'c']);
     });
+
+    it('keeps at most snapshotMaxBytes of JSON, dropping the least recently updated types', () => {
+      const bus = new LivebusCore({
+        maxEventBytes: 1024,
+        snapshotMaxBytes: 8 * 1024,
+      });
+      for (let i = 0; i < 100; i++) {
+        bus.publish({ type: `t${i}`, payload: 'x'.repeat(900) });
+      }
+      const { snapshotBytes, snapshotTypes } = bus.sizes();
+      expect(snapshotBytes).toBeLessThanOrEqual(8 * 1024);
+      expect(Buffer.byteLength(bus.snapshotJson())).toBeLessThanOrEqual(
+        8 * 1024,
+      );
+      expect(snapshotTypes).toBe(8);
+      expect(Object.keys(bus.snapshot())).toEqual(
+        Array.from({ length: 8 }, (_, i) => `t${92 + i}`),
+      );
+    });
+
+    it('refuses a snapshotMaxBytes that an accepted event could exceed, naming both options', () => {
+      expect(
+        () => new LivebusCore({ maxEventBytes: 4096, snapshotMaxBytes: 4096 }),
+      ).toThrow(/^snapshotMaxBytes must be at least maxEventBytes \+ \d+/);
+      expect(() => new LivebusCore({ snapshotMaxBytes: 0 })).toThrow(
+        'snapshotMaxBytes must be a positive integer, got 0',
+      );
+      expect(new LivebusCore().options.snapshotMaxBytes).toBe(8 * 1024 * 1024);
+    });
   });
 
   it('keeps delivering to everyone when a subscriber’s listener throws; counts it and says so', () => {

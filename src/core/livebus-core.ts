@@ -29,7 +29,7 @@ export type { EventBusStats, ResumePlan, SubscribeOptions };
 /** What the snapshot and the history hold right now. */
 export interface StorageSizes {
   snapshotTypes: number;
-  /** The snapshot's JSON text, in UTF-16 code units (about bytes). */
+  /** The snapshot's JSON, in UTF-8 bytes as counted against `snapshotMaxBytes`. */
   snapshotBytes: number;
   historyEvents: number;
   /** The history's JSON text, in UTF-16 code units (about bytes). */
@@ -67,6 +67,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
     this.options = resolveCoreOptions(options);
     this.store = new SnapshotStore({
       maxTypes: this.options.snapshotMaxTypes,
+      maxBytes: this.options.snapshotMaxBytes,
       transientTypes: new Set(this.options.transientTypes),
     });
     this.history = new History({
@@ -119,11 +120,11 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
     };
   }
 
-  /** How much the snapshot and the history hold (for metrics; O(types)). */
+  /** How much the snapshot and the history hold (for metrics). */
   sizes(): StorageSizes {
     return {
       snapshotTypes: this.store.size,
-      snapshotBytes: this.store.chars,
+      snapshotBytes: this.store.bytes,
       historyEvents: this.history.size,
       historyBytes: this.history.sizeChars,
     };

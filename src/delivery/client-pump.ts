@@ -34,6 +34,9 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
   // A re-hydration asked for and not yet written; a newer request replaces
   // it, so a client that asks again and again costs one snapshot.
   private snapshotRequest: (() => F) | null = null;
+  // The batch in the transport, held until it drained: a frame shared with
+  // other clients (a snapshot) stays findable while any client holds it.
+  private inFlightFrames: readonly F[] = [];
 
   /**
    * `prelude` (the hydration: a `snapshot`, or a `resumed` notice) and then
@@ -111,6 +114,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     if (frames.length === 0) return;
     this.onBatch(messages, gap, replay);
     this.inFlight = true;
+    this.inFlightFrames = frames;
     this.sink.write(frames, this.flushed);
   };
 
@@ -121,6 +125,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
 
   private readonly flushed = (): void => {
     this.inFlight = false;
+    this.inFlightFrames = [];
     // Whatever arrived meanwhile: events, a gap notice (possibly with no
     // event behind it yet), a re-hydration.
     this.schedule();

@@ -74,3 +74,11 @@ export const slowClientNotice = (): CloseNotice =>
     'slow_client',
     'your queue overflowed (you read too slowly): reconnect and resume',
   );
+
+/** The notice of a client that sent too many `subscribe` requests without reading their answers. */
+export const tooManyResyncsNotice = (): CloseNotice =>
+  closeNotice(
+    'rate_limited',
+    'too many subscribe requests wait for their answer: wait for each ack before sending more',
+    1000,
+  );

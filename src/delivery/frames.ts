@@ -24,7 +24,13 @@ export interface FrameEncoder<F> {
   /** Must be the same function for every client: the frame is cached on the envelope. */
   readonly event: (message: Envelope) => F;
   readonly gap: (gap: Gap) => F;
-  /** The `snapshot` message: `eventsJson` is the snapshot object as JSON text. */
+  /**
+   * The `snapshot` message: `eventsJson` is the snapshot object as JSON
+   * text. Must be the same function for every client, and must not keep
+   * `eventsJson` alive in anything but the frame: the frame is shared by
+   * every client that hydrates at the same point (`SnapshotFrameCache`),
+   * and is what a client that stops reading holds of its snapshot.
+   */
   readonly snapshot: (eventsJson: string, meta: SnapshotMeta) => F;
   readonly resumed: (meta: ResumedMeta) => F;
 }

@@ -6,6 +6,7 @@ import type { EventBusService } from '../bus/event-bus.service.js';
 import { ClientPump } from './client-pump.js';
 import type { ClientRequest } from './client-request.js';
 import type { FrameEncoder, SessionTransport } from './frames.js';
+import { snapshotFramesOf } from './snapshot-frames.js';
 import {
   NO_DELIVERY_OBSERVER,
   type ClientKind,
@@ -18,6 +19,17 @@ import {
 export type { SessionTransport };
 
 type AnySubscription = Subscription<AnyEventMap[string]>;
+
+/**
+ * Most `subscribe` (re-hydration) requests one client may have waiting for
+ * their answer. A client that keeps asking without reading what it is sent
+ * would otherwise be owed an ever longer list of answers, each holding its
+ * request's pass through Nest's pipeline (about 8 KB); past this, the
+ * gateway disconnects it (`rate_limited`). A client that keeps reading has
+ * at most what the server reads of it while one snapshot is written
+ * waiting: about 1,750 of the smallest requests per 64 KB read.
+ */
+export const MAX_WAITING_RESYNCS = 4096;
 
 /** How long a resuming client waits for this node to reach the seq it saw elsewhere, in ms. */
 const RESUME_CATCH_UP_MS = 2000;
@@ -50,11 +62,13 @@ export async function awaitResumePoint(
  * hydrated. Transport-neutral; the gateway and the SSE endpoint each give it
  * a {@link SessionTransport}.
  */
-export class ClientSession<F> implements ObservedSession {
+export class ClientSession<F extends object> implements ObservedSession {
   readonly kind: ClientKind;
   private pump!: ClientPump<F, AnyEventMap[string]>;
   private readonly observer: DeliveryObserver;
   private ended = false;
+  // The answers owed to resync requests not yet taken, oldest first.
+  private waiting: ((seq: number) => void)[] = [];
 
   private constructor(
     private readonly bus: EventBusService,
@@ -74,7 +88,7 @@ export class ClientSession<F> implements ObservedSession {
    * `null`: everything): the snapshot, the replay and the live stream all
    * pass through it, whatever the client's own filter asks.
    */
-  static open<F>(
+  static open<F extends object>(
     bus: EventBusService,
     request: ClientRequest,
     transport: SessionTransport<F>,
@@ -128,13 +142,16 @@ export class ClientSession<F> implements ObservedSession {
    * Re-hydrates with `types` as the filter (`null`: all): at the next write
    * the queued events are dropped and a fresh snapshot (marked reset) goes
    * out, through the same drain-aware path as everything else. Requests
-   * made before it is written are merged into one; `onTaken` is told the
-   * snapshot's seq (only the latest request's callback is kept).
+   * made before it is written are merged into one (the newest filter
+   * wins), and every one of them is answered: each `onTaken` is told the
+   * seq of the snapshot that followed its request, once that snapshot has
+   * been handed to the transport.
    */
   resync(
     types: ReadonlySet<string> | null,
     onTaken?: (seq: number) => void,
   ): void {
+    if (onTaken) this.waiting.push(onTaken);
     this.pump.requestSnapshot(() => {
       this.observer.resynced(this);
       this.subscription.setTypes(types);
@@ -146,9 +163,17 @@ export class ClientSession<F> implements ObservedSession {
         true,
       );
       const seq = this.bus.lastSeq;
+      // Taken now: a request made after this point waits for the next
+      // snapshot, whose filter it may have changed.
+      const answered = this.waiting;
+      this.waiting = [];
       // Told after the frame is handed to the transport, so an answer to
       // the client follows its snapshot.
-      if (onTaken) queueMicrotask(() => onTaken(seq));
+      if (answered.length > 0) {
+        queueMicrotask(() => {
+          for (const answer of answered) answer(seq);
+        });
+      }
       return frame;
     });
   }
@@ -167,9 +192,16 @@ export class ClientSession<F> implements ObservedSession {
     return this._allowed;
   }
 
+  /** How many {@link resync} requests wait for their snapshot (to bound them). */
+  get waitingResyncs(): number {
+    return this.waiting.length;
+  }
+
   /** Ends the session (idempotent); `reason` is what the observer is told. */
   close(reason: DisconnectReason = 'client_closed'): void {
     this.subscription.close();
+    // Nobody left to answer: let their requests go.
+    this.waiting = [];
     if (this.ended) return;
     this.ended = true;
     this.observer.closed(this, reason);
@@ -178,20 +210,25 @@ export class ClientSession<F> implements ObservedSession {
 
 /**
  * The `snapshot` frame of what `visible` lets through, as of the bus's
- * newest seq; its meta tells the client its own filter, `types`.
+ * newest seq; its meta tells the client its own filter, `types`. Shared with
+ * every client of this encoder that hydrates at the same point, unless the
+ * server narrows what this client may read (then it is encoded for it).
  */
-function snapshotFrame<F>(
+function snapshotFrame<F extends object>(
   bus: EventBusService,
   encoder: FrameEncoder<F>,
   types: ReadonlySet<string> | null,
   visible: TypeFilter | null,
   reset: boolean,
 ): F {
+  if (visible === types) {
+    return snapshotFramesOf(encoder, bus).frame(bus, types, reset);
+  }
   return encoder.snapshot(bus.snapshotJson(visible), {
     seq: bus.lastSeq,
     epoch: bus.epoch,
     reset,
-    types: types ? [...types] : null,
+    types: types ? [...types].sort() : null,
   });
 }
 

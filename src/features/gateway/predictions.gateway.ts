@@ -22,13 +22,18 @@ import {
   type ClientRequest,
   type ClientRequestLimits,
 } from '../../delivery/client-request.js';
-import { awaitResumePoint, ClientSession } from '../../delivery/session.js';
+import {
+  awaitResumePoint,
+  ClientSession,
+  MAX_WAITING_RESYNCS,
+} from '../../delivery/session.js';
 import {
   closeNotice,
   refusalError,
   RefusalLog,
   shutdownNotice,
   slowClientNotice,
+  tooManyResyncsNotice,
 } from '../../delivery/close-notice.js';
 import {
   DELIVERY_OBSERVER,
@@ -51,19 +56,11 @@ import {
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
 import { webSocketAwareSink } from './engine-sink.js';
-import type { WireFrame } from './wire.js';
-import { wireEncoder } from './wire-encoder.js';
+import { wireEncoder, type WireFrame } from './wire.js';
 import {
   SUBSCRIBE_MESSAGE,
   type SubscribeAck,
 } from '../../protocol/messages.js';
-
-/** One connected client: its session, and the `subscribe` answer it waits for. */
-interface ConnectedClient {
-  readonly session: ClientSession<WireFrame>;
-  /** Settles the newest unanswered `subscribe`; `undefined` sends no ack. */
-  answer: ((ack: SubscribeAck | undefined) => void) | null;
-}
 
 /**
  * The Socket.IO gateway on the `namespace` option (default `/predictions`).
@@ -97,7 +94,7 @@ export class PredictionsGateway
   private readonly namespaceName: string;
   private readonly encoder: FrameEncoder<WireFrame>;
   private namespace: Namespace | undefined;
-  private readonly clients = new WeakMap<Socket, ConnectedClient>();
+  private readonly clients = new WeakMap<Socket, ClientSession<WireFrame>>();
   private readonly shutdownGraceMs: number;
   private readonly limits: ClientRequestLimits;
   // Engine.IO connections not yet closed, also those closing: shutdown
@@ -220,10 +217,8 @@ export class PredictionsGateway
       },
       this.logger,
     );
-    const client: ConnectedClient = { session, answer: null };
-    this.clients.set(socket, client);
+    this.clients.set(socket, session);
     socket.once('disconnect', (reason: string) => {
-      client.answer?.(undefined);
       session.close(disconnectReason(socket, reason));
     });
     session.subscription.onClose((reason) => {
@@ -251,27 +246,29 @@ export class PredictionsGateway
    * it, keeps the filter) and re-hydrates it with a fresh snapshot. The
    * ack answers `{ seq }` (the snapshot's) once the snapshot is on its
    * way, or `{ error, code }`. Requests made before the snapshot is
-   * written are merged into one, and only the newest is answered: a
-   * client that stopped reading gets no pile of acks.
+   * written are merged into one, and every one of them is answered with
+   * its seq. A client with more than {@link MAX_WAITING_RESYNCS} requests
+   * unanswered (it sends and does not read) is disconnected with
+   * `rate_limited`: what it is owed stays bounded.
    */
   @SubscribeMessage(SUBSCRIBE_MESSAGE)
   subscribe(
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
-  ): SubscribeAck | Promise<SubscribeAck | undefined> {
-    const client = this.clients.get(socket);
-    if (!client) {
+  ): SubscribeAck | Promise<SubscribeAck> | undefined {
+    const session = this.clients.get(socket);
+    if (!session) {
       return {
         error: 'this connection has no subscription (the server is closing)',
         code: 'unavailable',
       };
     }
-    let types = client.session.subscription.types;
+    let types = session.subscription.types;
     try {
       const asked = parseSubscribeTypes(body, this.limits);
       if (asked !== undefined) {
         types = asked;
-        assertReadable(client.session.allowed, types);
+        assertReadable(session.allowed, types);
       }
     } catch (error) {
       const known =
@@ -280,13 +277,15 @@ export class PredictionsGateway
       if (!known) throw error;
       return { error: error.message, code: error.code };
     }
-    client.answer?.(undefined);
+    if (session.waitingResyncs >= MAX_WAITING_RESYNCS) {
+      this.logger.warn(
+        `client disconnected: transport=socketio code=rate_limited (${MAX_WAITING_RESYNCS} subscribe requests unanswered)`,
+      );
+      closeWith(socket, tooManyResyncsNotice());
+      return undefined;
+    }
     return new Promise((resolve) => {
-      client.answer = resolve;
-      client.session.resync(types, (seq) => {
-        if (client.answer === resolve) client.answer = null;
-        resolve({ seq });
-      });
+      session.resync(types, (seq) => resolve({ seq }));
     });
   }
 }

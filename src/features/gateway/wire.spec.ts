@@ -1,5 +1,5 @@
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { eventPacketPrefix, wireFrame } from './wire.js';
+import { eventPacketPrefix, sharedWireFrame, wireFrame } from './wire.js';
 
 describe('wire frames', () => {
   it('builds Socket.IO event packet prefixes', () => {
@@ -34,6 +34,16 @@ describe('wire frames', () => {
       client.close();
       await new Promise((resolve) => server.close(resolve));
       expect(received).toEqual(texts.map((text) => `4${text}`));
+    },
+  );
+
+  it.each([10, 200, 70_000])(
+    'a shared frame of a %i-char payload has the same bytes, and decodes its text on demand',
+    (size) => {
+      const text = `2/ns,["snapshot",${JSON.stringify('é'.repeat(size))}]`;
+      const shared = sharedWireFrame(text);
+      expect(shared.ws.equals(wireFrame(text).ws)).toBe(true);
+      expect(shared.text).toBe(text);
     },
   );
 });

@@ -1,3 +1,14 @@
+import type { Envelope } from '../../core/envelope.js';
+import type { FrameEncoder } from '../../delivery/frames.js';
+import {
+  GAP_MESSAGE,
+  RESUMED_MESSAGE,
+  SNAPSHOT_MESSAGE,
+  type Gap,
+  type ResumedMeta,
+  type SnapshotMeta,
+} from '../../protocol/messages.js';
+
 /**
  * The wire format, built by hand so that each event is encoded once for all
  * clients: the Socket.IO packet text, and the complete WebSocket frame that
@@ -26,6 +37,34 @@ export function wireFrame(text: string): WireFrame {
   return { text, ws: webSocketTextFrame(ENGINE_IO_MESSAGE + text) };
 }
 
+/**
+ * Builds the wire frame of a large Socket.IO packet text shared by many
+ * clients (a snapshot): only its WebSocket frame is kept, and the text is
+ * decoded from it when a transport asks for it (long-polling, rare).
+ * Keeping both would hold the snapshot twice.
+ */
+export function sharedWireFrame(text: string): WireFrame {
+  return new FrameWithLazyText(webSocketTextFrame(ENGINE_IO_MESSAGE + text));
+}
+
+class FrameWithLazyText implements WireFrame {
+  private decoded: string | undefined;
+
+  constructor(readonly ws: Buffer) {}
+
+  get text(): string {
+    // The payload after the frame header, without Engine.IO's `4`.
+    const header = headerLength(this.ws);
+    return (this.decoded ??= this.ws.toString('utf8', header + 1));
+  }
+}
+
+/** The header length of a frame {@link webSocketTextFrame} built. */
+function headerLength(frame: Buffer): number {
+  const length = frame[1];
+  return length < 126 ? 2 : length === 126 ? 4 : 10;
+}
+
 function webSocketTextFrame(payload: string): Buffer {
   const length = Buffer.byteLength(payload);
   const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
@@ -42,4 +81,28 @@ function webSocketTextFrame(payload: string): Buffer {
   }
   frame.write(payload, headerLength);
   return frame;
+}
+
+/**
+ * The encoder of the gateway on `namespace`: one for all of its clients, so
+ * that each event's frame is cached on the event, and each snapshot frame
+ * is shared by the clients that hydrate at its point.
+ */
+export function wireEncoder(namespace: string): FrameEncoder<WireFrame> {
+  const prefix = eventPacketPrefix(namespace);
+  const control = (name: string, args: string): WireFrame =>
+    wireFrame(`${prefix}["${name}",${args}]`);
+  return {
+    event: (message: Envelope) =>
+      wireFrame(
+        `${prefix}[${JSON.stringify(message.type)},${message.json},{"seq":${message.seq}}]`,
+      ),
+    gap: (gap: Gap) => control(GAP_MESSAGE, JSON.stringify(gap)),
+    snapshot: (eventsJson: string, meta: SnapshotMeta) =>
+      sharedWireFrame(
+        `${prefix}["${SNAPSHOT_MESSAGE}",${eventsJson},${JSON.stringify(meta)}]`,
+      ),
+    resumed: (meta: ResumedMeta) =>
+      control(RESUMED_MESSAGE, JSON.stringify(meta)),
+  };
 }

@@ -100,7 +100,7 @@ const DEFINITIONS: Definition[] = [
   [
     'snapshot_bytes',
     'gauge',
-    'JSON text the snapshot holds (UTF-16 code units, about bytes).',
+    'JSON the snapshot holds, in UTF-8 bytes (at most snapshotMaxBytes).',
     (s) => one(s.sizes.snapshotBytes),
   ],
   [

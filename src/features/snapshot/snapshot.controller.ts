@@ -4,10 +4,12 @@ import {
   Header,
   Req,
   Res,
+  StreamableFile,
   UseFilters,
   type Type,
 } from '@nestjs/common';
 import { EventBusService } from '../../bus/event-bus.service.js';
+import { SnapshotFrameCache } from '../../delivery/snapshot-frames.js';
 import { LivebusEntry } from '../auth/livebus-auth.guard.js';
 import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
@@ -21,33 +23,47 @@ interface HeaderWritable {
   header(name: string, value: string): unknown;
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /**
  * `GET <snapshotPath>`: the latest event of each type, as published, so a
  * (re)connecting client hydrates at once. The `seq` and `epoch` it reflects
  * travel in the `X-Livebus-Seq` / `X-Livebus-Epoch` headers, not in the body.
- * With the `auth` option, only the types the principal may read.
+ *
+ * The body is encoded once per point of the stream and shared by every
+ * request at that point: a client that does not read its answer holds that
+ * shared body, not a copy of its own. With the `auth` option, a principal
+ * that may read only some types gets those (encoded for it).
  */
 @UseFilters(BusExceptionFilter)
 export class SnapshotController {
+  private readonly bodies = new SnapshotFrameCache((eventsJson) =>
+    Buffer.from(eventsJson),
+  );
+
   constructor(
     private readonly bus: EventBusService,
     private readonly auth: LivebusAuth,
   ) {}
 
   @Get()
-  @Header('Content-Type', 'application/json; charset=utf-8')
+  @Header('Content-Type', JSON_TYPE)
   @Header('Cache-Control', 'no-store')
   getSnapshot(
     @Req() req: object,
     @Res({ passthrough: true }) res: HeaderWritable,
-  ): string {
+  ): StreamableFile {
     const allowed = this.auth.allowedFor(req);
-    // Read seq and the JSON in one synchronous step so they agree.
+    // Read seq, epoch and the body in one synchronous step so they agree.
     const seq = this.bus.lastSeq;
-    const json = this.bus.snapshotJson(allowed);
+    const body =
+      allowed === null
+        ? this.bodies.frame(this.bus, null, false)
+        : Buffer.from(this.bus.snapshotJson(allowed));
     res.header(SNAPSHOT_SEQ_HEADER, String(seq));
     res.header(SNAPSHOT_EPOCH_HEADER, this.bus.epoch);
-    return json;
+    // A stream over the shared bytes (no copy), on Express and Fastify alike.
+    return new StreamableFile(body, { type: JSON_TYPE, length: body.length });
   }
 }
 

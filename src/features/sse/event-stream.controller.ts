@@ -13,6 +13,7 @@ import { ServerResponse, type IncomingMessage } from 'node:http';
 import type { Envelope } from '../../core/envelope.js';
 import type { TypeFilter } from '../../core/type-filter.js';
 import type { FrameEncoder } from '../../delivery/client-pump.js';
+import { frameRuns } from '../../delivery/frame-runs.js';
 import {
   ClientRequestError,
   parseClientRequest,
@@ -61,21 +62,27 @@ import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { assertReadable } from '../auth/read-permission.js';
 import { dataField, lineField } from './sse-fields.js';
 
-// One encoder for all streams: each event's SSE frame is cached on it.
-// Every field goes through sse-fields: nothing in a type or a JSON text
-// can end a line of the stream.
-const encoder: FrameEncoder<string> = {
+// One encoder for all streams: each event's SSE frame is cached on it, and
+// each snapshot frame is shared by the streams that hydrate at its point.
+// Frames are bytes, written as they are: a stream that stops reading holds
+// the shared frames, not a copy of each. Every field goes through
+// sse-fields: nothing in a type or a JSON text can end a line of the stream.
+const encoder: FrameEncoder<Buffer> = {
   event: (message: Envelope) =>
-    `id: ${message.seq}\n${lineField('event', message.type)}${dataField(message.json)}\n`,
+    Buffer.from(
+      `id: ${message.seq}\n${lineField('event', message.type)}${dataField(message.json)}\n`,
+    ),
   // No id: a gap notice must not move the client's Last-Event-ID.
-  gap: (gap: Gap) => message(GAP_MESSAGE, JSON.stringify(gap)),
+  gap: (gap: Gap) => Buffer.from(message(GAP_MESSAGE, JSON.stringify(gap))),
   snapshot: (eventsJson: string, meta: SnapshotMeta) =>
-    `id: ${meta.seq}\n${message(
-      SNAPSHOT_MESSAGE,
-      `{"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}`,
-    )}`,
+    Buffer.from(
+      `id: ${meta.seq}\n${message(
+        SNAPSHOT_MESSAGE,
+        `{"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}`,
+      )}`,
+    ),
   resumed: (meta: ResumedMeta) =>
-    message(RESUMED_MESSAGE, JSON.stringify(meta)),
+    Buffer.from(message(RESUMED_MESSAGE, JSON.stringify(meta))),
 };
 
 /** An SSE message without an id: `event:`, `data:`, the blank line. */
@@ -140,18 +147,19 @@ export class EventStreamController {
     });
     res.write('retry: 2000\n\n');
     let idle = true;
-    const write = (chunk: string): boolean => {
-      idle = false;
-      return res.write(chunk);
-    };
-    const transport: SessionTransport<string> = {
+    const transport: SessionTransport<Buffer> = {
       encoder,
       kind: 'sse',
       observer: this.observer,
       sink: {
         write(frames, onFlushed) {
+          idle = false;
+          let drained = true;
+          for (const run of frameRuns(frames, (frame) => frame.length)) {
+            drained = res.write(run.length === 1 ? run[0] : Buffer.concat(run));
+          }
           // Drain-aware like the gateway: the next batch waits for 'drain'.
-          if (write(frames.join(''))) queueMicrotask(onFlushed);
+          if (drained) queueMicrotask(onFlushed);
           else res.once('drain', onFlushed);
         },
       },
