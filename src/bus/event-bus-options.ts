@@ -1,4 +1,10 @@
 import type { ResolvedCoreOptions } from '../core/core-options.js';
+import type {
+  ResolvedIngestOptions,
+  ResolvedLimitsOptions,
+  ResolvedOriginsOptions,
+  ResolvedPublishPolicy,
+} from './access-options.js';
 import type { TransportOption } from './transport-option.js';
 
 /**
@@ -16,6 +22,8 @@ export interface ResolvedWorkerOptions {
   readonly maxRestartDelayMs: number;
   readonly stopTimeoutMs: number;
   readonly maxPendingEvents: number;
+  /** What it may publish, and how fast. */
+  readonly policy: ResolvedPublishPolicy;
 }
 
 /**
@@ -49,10 +57,25 @@ export interface ResolvedInspectorOptions {
   readonly logSize: number;
 }
 
+/**
+ * The ingest endpoint as the module's definition gives it (its route is
+ * class metadata); `resolveEventBusOptions` completes its policy with the
+ * other options (`maxTypes`, the types other sources declare).
+ */
+export type IngestRoute = Omit<
+  ResolvedIngestOptions,
+  'reserved' | 'maxTypes'
+> & {
+  /** `undefined`: the default, decided with `snapshotMaxTypes`. */
+  readonly maxTypes: number | undefined;
+};
+
 /** The options fixed when the module is defined (they shape its routes). */
 export interface ResolvedFeatureOptions {
   readonly metrics: ResolvedMetricsOptions | null;
   readonly inspector: ResolvedInspectorOptions | null;
+  /** The ingest endpoint, or `null` when off (the default). */
+  readonly ingest: IngestRoute | null;
 }
 
 /** @internal The token of the resolved {@link ResolvedFeatureOptions}. */
@@ -72,4 +95,8 @@ export interface ResolvedEventBusOptions {
   readonly metrics: ResolvedMetricsOptions | null;
   /** The inspector page, or `null` when off. */
   readonly inspector: ResolvedInspectorOptions | null;
+  /** The ingest endpoint, or `null` when off (the default). */
+  readonly ingest: ResolvedIngestOptions | null;
+  readonly limits: ResolvedLimitsOptions;
+  readonly origins: ResolvedOriginsOptions;
 }

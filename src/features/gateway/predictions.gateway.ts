@@ -43,6 +43,8 @@ import {
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
 import { webSocketAwareSink } from './engine-sink.js';
+import { LivebusLimits } from '../limits/livebus-limits.service.js';
+import { LivebusOrigins } from '../origins/livebus-origins.service.js';
 import { eventPacketPrefix, wireFrame, type WireFrame } from './wire.js';
 import {
   GAP_MESSAGE,
@@ -103,6 +105,8 @@ export class PredictionsGateway
     options: ResolvedEventBusOptions,
     private readonly observer: DeliveryObserver,
     private readonly drain: LivebusDrain,
+    private readonly limits: LivebusLimits,
+    private readonly origins: LivebusOrigins,
   ) {
     this.namespaceName = options.namespace;
     this.shutdownGraceMs = options.shutdownGraceMs;
@@ -126,6 +130,10 @@ export class PredictionsGateway
   /** Nest hands in the namespace the gateway is bound to. */
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
+    // Origins, at the Engine.IO handshake (WebSocket and long-polling).
+    this.origins.guardServer(namespace.server);
+    // New connections per second per address: first, before any work.
+    namespace.use(this.limits.socketRate);
     namespace.use((socket, next) => {
       if (this.drain.draining || this.bus.isClosed) {
         next(this.refuse(shutdownNotice()));
@@ -146,6 +154,9 @@ export class PredictionsGateway
       socket.data.livebus = request;
       void awaitResumePoint(this.bus, request).then(() => next());
     });
+    // Connections in total and per principal: last, once the principal is
+    // known (authentication's middleware goes before this one).
+    namespace.use(this.limits.socketSlot);
   }
 
   /**
@@ -239,6 +250,8 @@ export class PredictionsGateway
         code: 'unavailable',
       };
     }
+    const limited = this.limits.subscribe(socket);
+    if (limited) return limited;
     let types = client.session.subscription.types;
     if (typeof body === 'object' && body !== null && 'types' in body) {
       try {
@@ -302,8 +315,10 @@ export function createPredictionsGateway(): Provider[] {
       @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
       @Inject(DELIVERY_OBSERVER) observer: DeliveryObserver,
       drain: LivebusDrain,
+      limits: LivebusLimits,
+      origins: LivebusOrigins,
     ) {
-      super(bus, options, observer, drain);
+      super(bus, options, observer, drain, limits, origins);
       WebSocketGateway({ namespace: options.namespace })(new.target);
     }
   }

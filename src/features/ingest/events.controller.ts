@@ -9,6 +9,7 @@ import {
   Post,
   Req,
   UseFilters,
+  UseInterceptors,
   type Type,
 } from '@nestjs/common';
 import {
@@ -18,8 +19,9 @@ import {
 import { EventBusService } from '../../bus/event-bus.service.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 import { ingestMessages } from './ingest.messages.js';
+import { IngestLimitsInterceptor } from '../limits/limits.interceptors.js';
 
-/** What `POST <ingestPath>` answers with `202 Accepted`. */
+/** What `POST <ingest.path>` answers with `202 Accepted`. */
 export interface IngestResult {
   /** How many events were published. */
   accepted: number;
@@ -33,12 +35,13 @@ interface IngestRequest {
 }
 
 /**
- * `POST <ingestPath>`: publishes one event (a JSON object) or several (a JSON
+ * `POST <ingest.path>`: publishes one event (a JSON object) or several (a JSON
  * array, in order) for processes that are not Nest providers. A request is
  * all or nothing: `400` names the first bad event's field and publishes none,
  * `413` refuses a body or event over its limit.
  */
 @UseFilters(BusExceptionFilter)
+@UseInterceptors(IngestLimitsInterceptor)
 export class EventsController {
   private readonly maxRequestBytes: number;
 

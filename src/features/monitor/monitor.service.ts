@@ -21,6 +21,7 @@ import type {
   MonitorStats,
 } from './monitor.types.js';
 import { WorkerRelay } from './worker-relay.js';
+import { LivebusLimits } from '../limits/livebus-limits.service.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
 export type { MonitorState, MonitorStateEvent, MonitorStats };
@@ -36,7 +37,7 @@ export type { MonitorState, MonitorStateEvent, MonitorStats };
 export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MonitorService');
   private readonly relay: WorkerRelay;
-  /** `null` when the module runs no worker (`worker: false`). */
+  /** `null` when the module runs no worker (the default). */
   private readonly supervisor: WorkerSupervisor | null;
   private _state: MonitorState = 'idle';
 
@@ -44,8 +45,9 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly bus: EventBusService,
     @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
     @Inject(ACTIVITY_WORKER_PATH) activityWorkerPath: WorkerPathResolver,
+    limits: LivebusLimits,
   ) {
-    this.relay = new WorkerRelay(bus, this.logger);
+    this.relay = new WorkerRelay(bus, this.logger, limits.worker);
     const worker = options.worker;
     this.supervisor =
       worker &&
@@ -66,7 +68,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
       );
   }
 
-  /** Whether the module runs a worker at all (the `worker` option is not `false`). */
+  /** Whether the module runs a worker at all (the `worker` option asks for one). */
   get configured(): boolean {
     return this.supervisor !== null;
   }

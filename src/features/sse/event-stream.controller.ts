@@ -7,6 +7,7 @@ import {
   Req,
   Res,
   UseFilters,
+  UseInterceptors,
   type Type,
 } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -49,6 +50,7 @@ import {
 } from '../../delivery/delivery-observer.js';
 import { CLOSE_MESSAGE, type CloseNotice } from '../../protocol/codes.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
+import { StreamLimitsInterceptor } from '../limits/limits.interceptors.js';
 
 // One encoder for all streams: each event's SSE frame is cached on it.
 const encoder: FrameEncoder<string> = {
@@ -74,6 +76,7 @@ const encoder: FrameEncoder<string> = {
  * is answered `400` (naming the field) by {@link BusExceptionFilter}.
  */
 @UseFilters(BusExceptionFilter)
+@UseInterceptors(StreamLimitsInterceptor)
 export class EventStreamController {
   private readonly keepAliveMs: number;
   private readonly cookiePath: string;
