@@ -1,4 +1,5 @@
 import type { Socket } from 'socket.io-client';
+import { LivebusClient } from '../src/client/index.js';
 import { LivebusLimits } from '../src/index.js';
 import {
   once,
@@ -173,6 +174,51 @@ describe('limits: false', () => {
       }
       expect((await post(t.url, { type: 'x' })).status).toBe(202);
     } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('limits: LivebusClient past the subscribe rate', () => {
+  it('asks again when the server says, so its state follows its last filter', async () => {
+    const t = await startApp({ limits: { subscribesPerSecond: 1 } });
+    const client = new LivebusClient(t.url, {
+      socket: { transports: ['websocket'], reconnection: false },
+    });
+    try {
+      await t.bus.publish({ type: 'a' });
+      await t.bus.publish({ type: 'b' });
+      await t.bus.publish({ type: 'c' });
+      await until(() => client.epoch !== null, 5000, 'hydrated');
+      // Four filters at once: the bucket holds two; the rest are refused,
+      // and the client asks again with its newest filter.
+      client.setTypes(['a']);
+      client.setTypes(['b']);
+      client.setTypes(['a', 'b']);
+      client.setTypes(['c']);
+      await until(
+        () => JSON.stringify(Object.keys(client.state)) === '["c"]',
+        5000,
+        'the last filter’s state',
+      );
+      expect(
+        t.app.get(LivebusLimits).stats().connections.refused.subscribe,
+      ).toBeGreaterThanOrEqual(1);
+      // The server's filter is the client's: a new `a` does not come.
+      await t.bus.publish({ type: 'a', again: true });
+      await t.bus.publish({ type: 'c', again: true });
+      await until(
+        () =>
+          (client.state as Record<string, unknown>).c !== undefined &&
+          JSON.stringify(
+            (client.state as Record<string, { again?: boolean }>).c,
+          ) === '{"type":"c","again":true}',
+        5000,
+        'the next c',
+      );
+      expect(Object.keys(client.state)).toEqual(['c']);
+    } finally {
+      client.close();
       await t.close();
     }
   });
