@@ -8,6 +8,15 @@ import {
 import { LivebusHealthModule } from '../src/features/health/index.js';
 import { HealthController } from './health.controller.js';
 
+/** `ALLOWED_ORIGINS=https://a.example,https://b.example`: the other origins allowed. */
+function allowedOrigins(): string[] | undefined {
+  const list = (process.env.ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  return list.length > 0 ? list : undefined;
+}
+
 /**
  * The demo module: the in-memory bus and, unless told otherwise, the
  * activity worker; the inspector at `/`, Prometheus metrics at `/metrics`,
@@ -21,11 +30,16 @@ export function demoModule(
     imports: [
       EventBusModule.forRoot({
         overflow: 'conflate', // a slow page skips to the latest of each type
+        // Private by default in the library; the demo asks for both.
         // The browser client as one ES module, for pages of your own.
         clientPath: 'livebus/client.js',
         worker: {
-          pollIntervalMs: Number(process.env.POLL_INTERVAL_MS ?? 2000),
+          activity: {
+            pollIntervalMs: Number(process.env.POLL_INTERVAL_MS ?? 2000),
+          },
         },
+        ingest: true,
+        ...(allowedOrigins() ? { origins: allowedOrigins() } : {}),
         metrics: { path: 'metrics' },
         inspector: { path: '/' },
         ...options,

@@ -6,7 +6,12 @@
 export { EventBusModule } from './module/event-bus.module.js';
 export { getEventBusOptionsToken } from './module/event-bus.module-definition.js';
 export type {
+  ActivityWorkerOptions,
   ActivityWorkerSettings,
+  EventBusIngestOptions,
+  EventBusLimitsOptions,
+  EventBusOriginsOptions,
+  PublishPolicyOptions,
   EventBusModuleExtras,
   EventBusModuleOptions,
   EventBusOptionsFactory,
@@ -24,6 +29,27 @@ export {
   type EventBusServiceStats,
 } from './bus/event-bus.service.js';
 export { LivebusDrain } from './bus/livebus-drain.js';
+export type {
+  EventValidator,
+  LimitContext,
+  LimitKind,
+  PrincipalKey,
+  PublishedEvent,
+  TypeRule,
+} from './bus/access-options.js';
+export {
+  LivebusLimits,
+  type LimitsStats,
+} from './features/limits/livebus-limits.service.js';
+export type { ConnectionLimitsStats } from './features/limits/connection-limits.js';
+export type {
+  IngestLimitsStats,
+  WorkerLimitsStats,
+} from './features/limits/source-limits.js';
+export {
+  LivebusOrigins,
+  type OriginsStats,
+} from './features/origins/livebus-origins.service.js';
 export {
   LivebusStatsService,
   type LivebusSample,

@@ -34,6 +34,7 @@ describe('bus errors over HTTP', () => {
       imports: [
         EventBusModule.forRoot({
           worker: false,
+          ingest: true,
           transport: { type: 'redis', url: redis.url },
         }),
       ],
@@ -125,6 +126,7 @@ describe('bus errors over HTTP', () => {
       imports: [
         EventBusModule.forRootAsync({
           isGlobal: false,
+          ingest: true,
           imports: [SettingsModule],
           inject: [SlowToStop],
           useFactory: () => ({ worker: false }),

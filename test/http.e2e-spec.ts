@@ -191,13 +191,22 @@ describe('route options', () => {
     const t = await startApp({
       worker: false,
       snapshotPath: 'live/state',
-      ingestPath: false,
+      ingest: false,
     });
     try {
       expect((await fetch(t.url + '/live/state')).status).toBe(200);
       expect((await post(t.url, { type: 'x' })).status).toBe(404);
     } finally {
       await t.close();
+    }
+    const moved = await startApp({ ingest: { path: '/push/events' } });
+    try {
+      expect((await post(moved.url, { type: 'x' })).status).toBe(404);
+      expect(
+        (await post(moved.url, { type: 'x' }, { path: '/push/events' })).status,
+      ).toBe(202);
+    } finally {
+      await moved.close();
     }
   });
 });

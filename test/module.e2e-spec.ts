@@ -120,8 +120,8 @@ describe('EventBusModule.forRootAsync', () => {
       'worker.maxPendingEvents must be a positive integer',
     ],
     [
-      { worker: { pollIntervalMs: 0 } },
-      'worker.pollIntervalMs must be a positive number',
+      { worker: { activity: { pollIntervalMs: 0 } } },
+      'worker.activity.pollIntervalMs must be a positive number',
     ],
   ];
   it.each(badOptions)(

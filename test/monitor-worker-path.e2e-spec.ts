@@ -13,7 +13,7 @@ const fixture = (name: string): string =>
 
 /** An app whose built-in activity worker file comes from `resolve`. */
 async function appWithWorkerPath(
-  worker: false | Record<string, unknown>,
+  worker: false | { activity: { pollIntervalMs: number } },
   resolve: () => string,
 ) {
   const moduleRef = await Test.createTestingModule({
@@ -30,10 +30,13 @@ async function appWithWorkerPath(
 describe('the activity worker’s file, behind a DI token', () => {
   it('runs the file the token gives when the module runs the built-in worker', async () => {
     let asked = 0;
-    const app = await appWithWorkerPath({ pollIntervalMs: 10 }, () => {
-      asked++;
-      return fixture('custom-provider.worker.mjs');
-    });
+    const app = await appWithWorkerPath(
+      { activity: { pollIntervalMs: 10 } },
+      () => {
+        asked++;
+        return fixture('custom-provider.worker.mjs');
+      },
+    );
     try {
       const bus = app.get(EventBusService);
       await until(

@@ -15,7 +15,7 @@ type Status = {
 
 describe('MonitorService with the default activity worker', () => {
   it('publishes real host activity that reaches a client, pauses, resumes, and stops on close', async () => {
-    const t = await startApp({ worker: { pollIntervalMs: 50 } });
+    const t = await startApp({ worker: { activity: { pollIntervalMs: 50 } } });
     let closed = false;
     try {
       const socket = t.connect();

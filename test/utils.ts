@@ -21,11 +21,21 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Starts the module with `options`. The ingest endpoint, off by default in
+ * the library, is turned on here (most tests publish through it) unless
+ * `options` says `ingest`; no worker runs unless `options` asks for one.
+ */
 export async function startApp(
-  options: EventBusModuleOptions & EventBusModuleExtras = { worker: false },
+  options: EventBusModuleOptions & EventBusModuleExtras = {},
 ): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({
-    imports: [EventBusModule.forRoot(options)],
+    imports: [
+      EventBusModule.forRoot({
+        ...('ingest' in options ? {} : { ingest: true }),
+        ...options,
+      }),
+    ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   await app.listen(0, '127.0.0.1');

@@ -6,7 +6,14 @@ export const ACTIVITY_DEFAULTS = {
   transitionThresholdMs: 6000,
 } as const;
 
-/** Settings of the activity worker the module starts by default. */
+/** The types the activity worker publishes (and, by default, the only ones it may). */
+export const ACTIVITY_EVENT_TYPES: readonly string[] = [
+  'status',
+  'initial_app',
+  'transition',
+];
+
+/** Settings of the activity worker (`worker: { activity: { ... } }`). */
 export interface ActivityWorkerSettings {
   /** Time between two polls of host activity, in ms. @default 2000 */
   pollIntervalMs?: number;

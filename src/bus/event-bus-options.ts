@@ -1,6 +1,12 @@
 import type { CanActivate, ExecutionContext, Type } from '@nestjs/common';
 import type { ResourceLimits } from 'node:worker_threads';
 import type { ResolvedCoreOptions } from '../core/core-options.js';
+import type {
+  ResolvedIngestOptions,
+  ResolvedLimitsOptions,
+  ResolvedOriginsOptions,
+  ResolvedPublishPolicy,
+} from './access-options.js';
 import type { TransportOption } from './transport-option.js';
 
 /**
@@ -23,6 +29,8 @@ export interface ResolvedWorkerOptions {
   readonly startTimeoutMs: number;
   readonly maxRawMessagesPerSecond: number;
   readonly resourceLimits: Readonly<ResourceLimits>;
+  /** What it may publish, and how fast. */
+  readonly policy: ResolvedPublishPolicy;
 }
 
 /**
@@ -56,10 +64,25 @@ export interface ResolvedInspectorOptions {
   readonly logSize: number;
 }
 
+/**
+ * The ingest endpoint as the module's definition gives it (its route is
+ * class metadata); `resolveEventBusOptions` completes its policy with the
+ * other options (`maxTypes`, the types other sources declare).
+ */
+export type IngestRoute = Omit<
+  ResolvedIngestOptions,
+  'reserved' | 'maxTypes'
+> & {
+  /** `undefined`: the default, decided with `snapshotMaxTypes`. */
+  readonly maxTypes: number | undefined;
+};
+
 /** The options fixed when the module is defined (they shape its routes). */
 export interface ResolvedFeatureOptions {
   readonly metrics: ResolvedMetricsOptions | null;
   readonly inspector: ResolvedInspectorOptions | null;
+  /** The ingest endpoint, or `null` when off (the default). */
+  readonly ingest: IngestRoute | null;
 }
 
 /** @internal The token of the resolved {@link ResolvedFeatureOptions}. */
@@ -94,4 +117,8 @@ export interface ResolvedEventBusOptions {
   readonly inspector: ResolvedInspectorOptions | null;
   /** Authentication and per-type permissions, or `null` when off. */
   readonly auth: ResolvedAuthOptions | null;
+  /** The ingest endpoint, or `null` when off (the default). */
+  readonly ingest: ResolvedIngestOptions | null;
+  readonly limits: ResolvedLimitsOptions;
+  readonly origins: ResolvedOriginsOptions;
 }

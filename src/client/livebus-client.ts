@@ -26,6 +26,7 @@ import {
   type EventMeta,
   type ResumedMeta,
   type SnapshotMeta,
+  type SubscribeAck,
   type SubscribeRequest,
 } from '../protocol/messages.js';
 import { CLOSE_MESSAGE, type CloseNotice } from '../protocol/codes.js';
@@ -81,6 +82,8 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   // the snapshot then replaces the state.
   private pendingReset: 'gap' | 'types' | null = null;
   private cancelReconnect: () => void;
+  // A re-hydration the server refused for its subscribe rate, asked again.
+  private resyncRetry: ReturnType<typeof setTimeout> | null = null;
   private lastClose: CloseNotice | null = null;
   private readonly listeners: Listeners<M> = {
     event: [],
@@ -261,6 +264,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   close(): void {
     this.cancelReconnect();
+    if (this.resyncRetry) clearTimeout(this.resyncRetry);
     this.setConnection('closed');
     this.socket.disconnect();
   }
@@ -278,8 +282,20 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   private resync(reason: 'gap' | 'types'): void {
     this.pendingReset = reason;
+    if (this.resyncRetry) clearTimeout(this.resyncRetry);
+    this.resyncRetry = null;
     const request: SubscribeRequest = { types: this.types };
-    this.socket.emit(SUBSCRIBE_MESSAGE, request);
+    this.socket.emit(SUBSCRIBE_MESSAGE, request, (ack: SubscribeAck) => {
+      // Past the server's subscribe rate: asked again when it says (with
+      // the filter of then), or the state would stay stale.
+      if (!('code' in ack) || ack.code !== 'rate_limited') return;
+      if (this._connection === 'closed') return;
+      if (this.resyncRetry) clearTimeout(this.resyncRetry);
+      this.resyncRetry = setTimeout(() => {
+        this.resyncRetry = null;
+        if (this._connection !== 'closed') this.resync(reason);
+      }, ack.retryAfterMs ?? 1000);
+    });
   }
 
   private applySnapshot(events: Partial<M>, meta: SnapshotMeta): void {

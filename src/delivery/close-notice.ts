@@ -43,7 +43,7 @@ export class RefusalLog {
     private readonly now: () => number = Date.now,
   ) {}
 
-  refused(kind: ClientKind, notice: CloseNotice): void {
+  refused(kind: ClientKind | 'http', notice: CloseNotice): void {
     const key = `${kind} ${notice.code}`;
     const entry = this.last.get(key);
     const now = this.now();

@@ -8,14 +8,26 @@ import type {
   EventBusInspectorOptions,
   EventBusMetricsOptions,
 } from './feature-options.interface.js';
+import type {
+  EventBusIngestOptions,
+  EventBusLimitsOptions,
+  EventBusOriginsOptions,
+  PublishPolicyOptions,
+} from './access-options.interface.js';
 
 export type { EventBusInspectorOptions, EventBusMetricsOptions };
 import type { LivebusAuthOptions } from './auth-options.interface.js';
 
 export type { LivebusAuthOptions };
+export type {
+  EventBusIngestOptions,
+  EventBusLimitsOptions,
+  EventBusOriginsOptions,
+  PublishPolicyOptions,
+};
 
-/** A worker thread for `MonitorService` to run and supervise. */
-export interface MonitorWorkerOptions {
+/** A worker thread of your own for `MonitorService` to run and supervise. */
+export interface MonitorWorkerOptions extends PublishPolicyOptions {
   /** The worker's entry file: an absolute path or a `file:` URL of a JavaScript module. */
   script: string | URL;
   /** Passed to the worker as `workerData`. */
@@ -68,6 +80,11 @@ export interface MonitorWorkerOptions {
   resourceLimits?: ResourceLimits;
 }
 
+/** The built-in activity worker, with its settings (`true` for the defaults). */
+export interface ActivityWorkerOptions extends PublishPolicyOptions {
+  activity: ActivityWorkerSettings | true;
+}
+
 /** Options of `EventBusModule.forRoot` / `forRootAsync`. */
 export interface EventBusModuleOptions extends LivebusCoreOptions {
   /**
@@ -111,11 +128,25 @@ export interface EventBusModuleOptions extends LivebusCoreOptions {
   sseKeepAliveMs?: number;
   /**
    * The worker `MonitorService` starts in `onApplicationBootstrap` and stops
-   * in `onModuleDestroy`: the default activity worker (`undefined` or an
-   * {@link ActivityWorkerSettings} object), your own script, or `false` for none.
-   * @default the activity worker
+   * in `onModuleDestroy`, if any: the activity worker
+   * (`{ activity: { pollIntervalMs } }`, it publishes what the host runs:
+   * ask for it), your own (`{ script }`), each with what it may publish.
+   * @default none
    */
-  worker?: MonitorWorkerOptions | ActivityWorkerSettings | false;
+  worker?: MonitorWorkerOptions | ActivityWorkerOptions | false;
+  /**
+   * Connection and message limits (see {@link EventBusLimitsOptions}), or
+   * `false` for none. @default on, with the defaults of each
+   */
+  limits?: EventBusLimitsOptions | false;
+  /**
+   * Browser origins allowed besides the page's own host: a list
+   * (`['https://a.example']`), `'*'` for any, or {@link EventBusOriginsOptions}.
+   * Applied to the Engine.IO handshake (WebSocket and long-polling: the
+   * whole Socket.IO server) and the module's HTTP routes (CORS, preflight
+   * answered). @default same-origin pages and non-browser clients only
+   */
+  origins?: '*' | readonly (string | RegExp)[] | EventBusOriginsOptions;
   /**
    * Who may connect, read which types and publish which: the app's guards
    * and/or an `authenticate` function at every entry point, per-type
@@ -131,8 +162,12 @@ export interface EventBusModuleExtras {
   isGlobal?: boolean;
   /** Route of the snapshot endpoint (`GET`). @default 'api/ws/snapshot' */
   snapshotPath?: string;
-  /** Route of the ingest endpoint (`POST`), or `false` to leave it out. @default 'api/events' */
-  ingestPath?: string | false;
+  /**
+   * The ingest endpoint (`POST`, for processes that are not Nest
+   * providers): `true` on `api/events` with the default limits, or
+   * {@link EventBusIngestOptions}. @default false (no route: 404)
+   */
+  ingest?: EventBusIngestOptions | boolean;
   /** Route of the Server-Sent Events stream (`GET`), or `false` to leave it out. @default 'api/events/stream' */
   ssePath?: string | false;
   /**

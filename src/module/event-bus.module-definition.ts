@@ -4,10 +4,10 @@ import type {
   EventBusModuleOptions,
 } from './event-bus-options.interface.js';
 import {
-  DEFAULT_INGEST_PATH,
   DEFAULT_SNAPSHOT_PATH,
   DEFAULT_SSE_PATH,
   EVENT_BUS_OPTIONS,
+  LIVEBUS_ROUTES,
 } from './event-bus.constants.js';
 import { createPredictionsGateway } from '../features/gateway/predictions.gateway.js';
 import { createIngestController } from '../features/ingest/events.controller.js';
@@ -31,14 +31,22 @@ export const {
     {
       isGlobal: true,
       snapshotPath: DEFAULT_SNAPSHOT_PATH,
-      ingestPath: DEFAULT_INGEST_PATH,
+      ingest: false,
       ssePath: DEFAULT_SSE_PATH,
       metrics: false,
       inspector: false,
       clientPath: false,
     },
     (definition, extras) => {
-      const features = featureParts(resolveFeatureOptions(extras));
+      const resolved = resolveFeatureOptions(extras);
+      const features = featureParts(resolved);
+      const snapshotPath = extras.snapshotPath ?? DEFAULT_SNAPSHOT_PATH;
+      const ssePath =
+        extras.ssePath === false ? null : (extras.ssePath ?? DEFAULT_SSE_PATH);
+      // The routes the origins policy (CORS) covers.
+      const routes = [snapshotPath, ssePath, resolved.ingest?.path].filter(
+        (path): path is string => typeof path === 'string',
+      );
       return {
         ...definition,
         global: extras.isGlobal,
@@ -47,23 +55,14 @@ export const {
           ...(definition.providers ?? []),
           ...createPredictionsGateway(),
           ...features.providers,
+          { provide: LIVEBUS_ROUTES, useValue: routes },
         ],
         controllers: [
-          createSnapshotController(
-            extras.snapshotPath ?? DEFAULT_SNAPSHOT_PATH,
-          ),
-          ...(extras.ssePath === false
-            ? []
-            : [
-                createEventStreamController(extras.ssePath ?? DEFAULT_SSE_PATH),
-              ]),
-          ...(extras.ingestPath === false
-            ? []
-            : [
-                createIngestController(
-                  extras.ingestPath ?? DEFAULT_INGEST_PATH,
-                ),
-              ]),
+          createSnapshotController(snapshotPath),
+          ...(ssePath === null ? [] : [createEventStreamController(ssePath)]),
+          ...(resolved.ingest
+            ? [createIngestController(resolved.ingest.path)]
+            : []),
           ...features.controllers,
           ...(extras.clientPath === false || extras.clientPath === undefined
             ? []

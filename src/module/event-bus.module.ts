@@ -1,4 +1,11 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  RequestMethod,
+  type DynamicModule,
+  type MiddlewareConsumer,
+  type NestModule,
+} from '@nestjs/common';
 import {
   RESOLVED_FEATURES,
   RESOLVED_OPTIONS,
@@ -11,10 +18,13 @@ import { DELIVERY_OBSERVER } from '../delivery/delivery-observer.js';
 import { DeliveryStats } from '../delivery/delivery-stats.js';
 import { LivebusStatsService } from '../features/stats/livebus-stats.service.js';
 import { LivebusAuth } from '../features/auth/livebus-auth.service.js';
+import { LivebusLimits } from '../features/limits/livebus-limits.service.js';
+import { LivebusOrigins } from '../features/origins/livebus-origins.service.js';
+import { OriginsMiddleware } from '../features/origins/origins.middleware.js';
 import { FEATURE_DEFAULTS } from './resolve-feature-options.js';
 import { activityWorkerPathProvider } from '../features/monitor/activity-worker-path.provider.js';
 import { MonitorService } from '../features/monitor/monitor.service.js';
-import { EVENT_BUS_OPTIONS } from './event-bus.constants.js';
+import { EVENT_BUS_OPTIONS, LIVEBUS_ROUTES } from './event-bus.constants.js';
 import {
   ConfigurableEventBusModule,
   type EVENT_BUS_OPTIONS_TYPE,
@@ -54,6 +64,8 @@ import { resolveEventBusOptions } from './resolve-options.js';
     { provide: DELIVERY_OBSERVER, useExisting: DeliveryStats },
     LivebusDrain,
     LivebusStatsService,
+    LivebusLimits,
+    LivebusOrigins,
     EventBusService,
     MonitorService,
     activityWorkerPathProvider,
@@ -66,9 +78,30 @@ import { resolveEventBusOptions } from './resolve-options.js';
     EVENT_TRANSPORT,
     LivebusDrain,
     LivebusStatsService,
+    LivebusLimits,
+    LivebusOrigins,
   ],
 })
-export class EventBusModule extends ConfigurableEventBusModule {
+export class EventBusModule
+  extends ConfigurableEventBusModule
+  implements NestModule
+{
+  constructor(
+    @Inject(LIVEBUS_ROUTES) private readonly routes: readonly string[],
+  ) {
+    super();
+  }
+
+  /** The origins policy (CORS, preflight) on the module's HTTP routes, every method. */
+  configure(consumer: MiddlewareConsumer): void {
+    if (this.routes.length === 0) return;
+    consumer
+      .apply(OriginsMiddleware)
+      .forRoutes(
+        ...this.routes.map((path) => ({ path, method: RequestMethod.ALL })),
+      );
+  }
+
   /** The module with `options` (every one optional). */
   static override forRoot(
     options: typeof EVENT_BUS_OPTIONS_TYPE = {},

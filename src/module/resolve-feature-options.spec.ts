@@ -2,10 +2,11 @@ import { Registry } from 'prom-client';
 import { resolveFeatureOptions } from './resolve-feature-options.js';
 
 describe('resolveFeatureOptions', () => {
-  it('leaves both off by default', () => {
+  it('leaves both off by default (and the ingest endpoint)', () => {
     expect(resolveFeatureOptions({})).toEqual({
       metrics: null,
       inspector: null,
+      ingest: null,
     });
   });
 

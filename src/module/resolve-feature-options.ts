@@ -6,6 +6,7 @@ import type {
 } from '../bus/event-bus-options.js';
 import { assertPositive } from '../core/assert-option.js';
 import type { EventBusModuleExtras } from './event-bus-options.interface.js';
+import { resolveIngestRoute } from './resolve-access-options.js';
 
 /** The defaults of the metrics and the inspector. */
 export const FEATURE_DEFAULTS = {
@@ -26,11 +27,17 @@ export const FEATURE_DEFAULTS = {
  * `resolveEventBusOptions`'s job, done when the module is defined.
  */
 export function resolveFeatureOptions(
-  extras: Pick<EventBusModuleExtras, 'metrics' | 'inspector'>,
+  extras: Pick<EventBusModuleExtras, 'metrics' | 'inspector' | 'ingest'>,
 ): ResolvedFeatureOptions {
+  if ('ingestPath' in extras) {
+    throw new TypeError(
+      "ingestPath was replaced by ingest: the ingest endpoint is off unless given; use ingest: true or ingest: { path: 'api/events' }",
+    );
+  }
   return {
     metrics: resolveMetrics(extras.metrics),
     inspector: resolveInspector(extras.inspector),
+    ingest: resolveIngestRoute(extras.ingest, routePath),
   };
 }
 
@@ -113,7 +120,7 @@ function resolveInspector(
 }
 
 /** A route without its leading and trailing slashes (`''` for the root). */
-function routePath(name: string, value: unknown): string {
+export function routePath(name: string, value: unknown): string {
   if (
     typeof value !== 'string' ||
     !/^\/?([\w\-.~]+(\/[\w\-.~]+)*)?\/?$/.test(value) ||

@@ -1,4 +1,7 @@
-import { ACTIVITY_DEFAULTS } from '../activity/activity-defaults.js';
+import {
+  ACTIVITY_DEFAULTS,
+  ACTIVITY_EVENT_TYPES,
+} from '../activity/activity-defaults.js';
 import { assertPositive } from '../core/assert-option.js';
 import { resolveCoreOptions } from '../core/core-options.js';
 import type {
@@ -13,10 +16,17 @@ import { CLIENT_REQUEST_DEFAULTS } from '../delivery/client-request.js';
 import { DEFAULT_NAMESPACE } from '../protocol/messages.js';
 import { WORKER_DEFAULTS } from '../protocol/worker-messages.js';
 import type {
+  ActivityWorkerOptions,
   ActivityWorkerSettings,
   EventBusModuleOptions,
   MonitorWorkerOptions,
 } from './event-bus-options.interface.js';
+import {
+  completePolicies,
+  policyFields,
+  resolveLimits,
+  resolveOrigins,
+} from './resolve-access-options.js';
 
 /** The module's own defaults (the core's are `CORE_DEFAULTS`). */
 export const MODULE_DEFAULTS = {
@@ -57,8 +67,15 @@ export function resolveEventBusOptions(
       `shutdownGraceMs must be a number of ms, 0 or more, got ${String(shutdownGraceMs)}`,
     );
   }
+  const core = resolveCoreOptions(options);
+  const worker = resolveWorker(options.worker);
+  const policies = completePolicies(
+    features.ingest,
+    worker && worker.policy,
+    core.snapshotMaxTypes,
+  );
   return {
-    core: resolveCoreOptions(options),
+    core,
     transport: checkTransportOption(options.transport ?? 'memory'),
     namespace,
     maxRequestBytes: options.maxRequestBytes ?? MODULE_DEFAULTS.maxRequestBytes,
@@ -67,29 +84,59 @@ export function resolveEventBusOptions(
       options.maxHandshakeBytes ?? MODULE_DEFAULTS.maxHandshakeBytes,
     shutdownGraceMs,
     sseKeepAliveMs: options.sseKeepAliveMs ?? MODULE_DEFAULTS.sseKeepAliveMs,
-    worker: resolveWorker(options.worker),
+    worker: worker && { ...worker, policy: policies.worker! },
     metrics: features.metrics,
     inspector: features.inspector,
     auth: resolveAuthOptions(options.auth),
+    ingest: policies.ingest,
+    limits: resolveLimits(options.limits),
+    origins: resolveOrigins(options.origins),
   };
 }
 
 export { resolveFeatureOptions };
 
+/** A worker, its policy still to be completed with the ingest endpoint's. */
+type WorkerDraft = Omit<ResolvedWorkerOptions, 'policy'> & {
+  policy: ReturnType<typeof policyFields>;
+};
+
 function resolveWorker(
   worker: EventBusModuleOptions['worker'],
-): ResolvedWorkerOptions | null {
-  if (worker === false) return null;
-  if (worker !== undefined && (typeof worker !== 'object' || worker === null)) {
+): WorkerDraft | null {
+  if (worker === undefined || worker === false) return null;
+  if (typeof worker !== 'object' || worker === null) {
     throw new TypeError(
-      'worker must be false, activity settings, or { script, ... }',
+      'worker must be false, { activity: { pollIntervalMs? } } or { script, ... }',
     );
   }
-  if (worker && 'script' in worker) return resolveCustomWorker(worker);
-  const settings: ActivityWorkerSettings = worker ?? {};
-  assertPositive('worker.pollIntervalMs', settings.pollIntervalMs, 'number');
+  if ('script' in worker) return resolveCustomWorker(worker);
+  if (!('activity' in worker)) {
+    throw new TypeError(
+      'worker must say which: { activity: { pollIntervalMs? } } for the activity worker, or { script } for your own (the activity worker no longer runs unless asked for)',
+    );
+  }
+  return resolveActivityWorker(worker);
+}
+
+function resolveActivityWorker(worker: ActivityWorkerOptions): WorkerDraft {
+  const { activity } = worker;
+  if (
+    activity !== true &&
+    (typeof activity !== 'object' || activity === null)
+  ) {
+    throw new TypeError(
+      'worker.activity must be true or { pollIntervalMs?, transitionThresholdMs? }',
+    );
+  }
+  const settings: ActivityWorkerSettings = activity === true ? {} : activity;
   assertPositive(
-    'worker.transitionThresholdMs',
+    'worker.activity.pollIntervalMs',
+    settings.pollIntervalMs,
+    'number',
+  );
+  assertPositive(
+    'worker.activity.transitionThresholdMs',
     settings.transitionThresholdMs,
     'number',
   );
@@ -103,12 +150,11 @@ function resolveWorker(
         settings.transitionThresholdMs ??
         ACTIVITY_DEFAULTS.transitionThresholdMs,
     },
+    policy: policyFields('worker', worker, Infinity, ACTIVITY_EVENT_TYPES),
   };
 }
 
-function resolveCustomWorker(
-  worker: MonitorWorkerOptions,
-): ResolvedWorkerOptions {
+function resolveCustomWorker(worker: MonitorWorkerOptions): WorkerDraft {
   const { script } = worker;
   if (!(script instanceof URL) && (typeof script !== 'string' || !script)) {
     throw new TypeError(
@@ -133,6 +179,7 @@ function resolveCustomWorker(
     stopTimeoutMs: worker.stopTimeoutMs ?? WORKER_DEFAULTS.stopTimeoutMs,
     maxPendingEvents:
       worker.maxPendingEvents ?? WORKER_DEFAULTS.maxPendingEvents,
+    policy: policyFields('worker', worker, Infinity),
   };
 }
 

@@ -138,9 +138,17 @@ export interface SubscribeRequest {
   readonly types: readonly string[] | null;
 }
 
-/** The answer to a `subscribe` message (its acknowledgement). */
+/**
+ * The answer to a `subscribe` message (its acknowledgement); a refusal for
+ * sending too many (`code: 'rate_limited'`) says when to try again.
+ */
 export type SubscribeAck =
-  { readonly seq: number } | { readonly error: string; readonly code?: string };
+  | { readonly seq: number }
+  | {
+      readonly error: string;
+      readonly code?: string;
+      readonly retryAfterMs?: number;
+    };
 
 /**
  * The cookie that carries an SSE stream's epoch: EventSource reconnects with

@@ -56,6 +56,8 @@ import {
 } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
 import { webSocketAwareSink } from './engine-sink.js';
+import { LivebusLimits } from '../limits/livebus-limits.service.js';
+import { LivebusOrigins } from '../origins/livebus-origins.service.js';
 import { wireEncoder, type WireFrame } from './wire.js';
 import {
   SUBSCRIBE_MESSAGE,
@@ -108,6 +110,8 @@ export class PredictionsGateway
     private readonly observer: DeliveryObserver,
     private readonly drain: LivebusDrain,
     private readonly auth: LivebusAuth,
+    private readonly rateLimits: LivebusLimits,
+    private readonly origins: LivebusOrigins,
   ) {
     this.namespaceName = options.namespace;
     this.shutdownGraceMs = options.shutdownGraceMs;
@@ -130,6 +134,10 @@ export class PredictionsGateway
   /** Nest hands in the namespace the gateway is bound to. */
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
+    // Origins, at the Engine.IO handshake (WebSocket and long-polling).
+    this.origins.guardServer(namespace.server);
+    // New connections per second per address: first, before any work.
+    namespace.use(this.rateLimits.socketRate);
     namespace.use((socket, next) => {
       if (this.drain.draining || this.bus.isClosed) {
         next(this.refuse(shutdownNotice()));
@@ -160,6 +168,9 @@ export class PredictionsGateway
             next(this.refuse(socketRefusalNotice(error, this.logger))),
         );
     });
+    // Connections in total and per principal: last, once the principal is
+    // known (authentication's middleware goes before this one).
+    namespace.use(this.rateLimits.socketSlot);
   }
 
   /**
@@ -263,6 +274,8 @@ export class PredictionsGateway
         code: 'unavailable',
       };
     }
+    const limited = this.rateLimits.subscribe(socket);
+    if (limited) return limited;
     let types = session.subscription.types;
     try {
       const asked = parseSubscribeTypes(body, this.limits);
@@ -309,8 +322,10 @@ export function createPredictionsGateway(): Provider[] {
       @Inject(DELIVERY_OBSERVER) observer: DeliveryObserver,
       drain: LivebusDrain,
       auth: LivebusAuth,
+      rateLimits: LivebusLimits,
+      origins: LivebusOrigins,
     ) {
-      super(bus, options, observer, drain, auth);
+      super(bus, options, observer, drain, auth, rateLimits, origins);
       WebSocketGateway({ namespace: options.namespace })(new.target);
     }
   }

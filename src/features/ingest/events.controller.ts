@@ -11,6 +11,7 @@ import {
   SetMetadata,
   UseFilters,
   type OnModuleInit,
+  UseInterceptors,
   type Type,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -30,8 +31,9 @@ import {
   isClaimed,
 } from './ingest-route-claim.js';
 import { ingestMessages } from './ingest.messages.js';
+import { IngestLimitsInterceptor } from '../limits/limits.interceptors.js';
 
-/** What `POST <ingestPath>` answers with `202 Accepted`. */
+/** What `POST <ingest.path>` answers with `202 Accepted`. */
 export interface IngestResult {
   /** How many events were published. */
   accepted: number;
@@ -47,7 +49,7 @@ interface HeaderWritable {
 }
 
 /**
- * `POST <ingestPath>`: publishes one event (a JSON object) or several (a JSON
+ * `POST <ingest.path>`: publishes one event (a JSON object) or several (a JSON
  * array, in order) for processes that are not Nest providers. A request is
  * all or nothing: `400` names the first bad event's field and publishes none,
  * `413` refuses a body or event over its limit, `415` a body that is not
@@ -57,6 +59,7 @@ interface HeaderWritable {
  * counting the bytes it reads against `maxRequestBytes`.
  */
 @UseFilters(BusExceptionFilter)
+@UseInterceptors(IngestLimitsInterceptor)
 export class EventsController implements OnModuleInit {
   private readonly maxRequestBytes: number;
   private readonly logger = new Logger('EventsController');

@@ -22,6 +22,7 @@ import type {
   WorkerStopReason,
 } from './monitor.types.js';
 import { WorkerRelay } from './worker-relay.js';
+import { LivebusLimits } from '../limits/livebus-limits.service.js';
 import { WorkerSupervisor } from './worker-supervisor.js';
 
 export type { MonitorState, MonitorStateEvent, MonitorStats, WorkerStopReason };
@@ -39,7 +40,7 @@ export type { MonitorState, MonitorStateEvent, MonitorStats, WorkerStopReason };
 export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('MonitorService');
   private readonly relay: WorkerRelay;
-  /** `null` when the module runs no worker (`worker: false`). */
+  /** `null` when the module runs no worker (the default). */
   private readonly supervisor: WorkerSupervisor | null;
   private _state: MonitorState = 'idle';
 
@@ -47,6 +48,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly bus: EventBusService,
     @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
     @Inject(ACTIVITY_WORKER_PATH) activityWorkerPath: WorkerPathResolver,
+    limits: LivebusLimits,
   ) {
     const worker = options.worker;
     // Half a subscriber queue: one batch, delivered in one step, never
@@ -54,12 +56,17 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     const maxBatch = Math.max(1, Math.floor(bus.options.queueCapacity / 2));
     const maxEventBytes = bus.options.maxEventBytes;
     // Without a worker the relay is never opened: any bound does.
-    this.relay = new WorkerRelay(bus, this.logger, {
-      maxEventBytes,
-      maxBatch,
-      maxPending: worker?.maxPendingEvents ?? 1,
-      maxRawMessagesPerSecond: worker?.maxRawMessagesPerSecond ?? 1,
-    });
+    this.relay = new WorkerRelay(
+      bus,
+      this.logger,
+      {
+        maxEventBytes,
+        maxBatch,
+        maxPending: worker?.maxPendingEvents ?? 1,
+        maxRawMessagesPerSecond: worker?.maxRawMessagesPerSecond ?? 1,
+      },
+      limits.worker,
+    );
     this.supervisor =
       worker &&
       new WorkerSupervisor(

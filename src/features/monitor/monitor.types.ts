@@ -30,6 +30,12 @@ export interface MonitorStats {
   batches: number;
   /** Worker events the bus refused as invalid (logged, rate-limited). */
   invalid: number;
+  /**
+   * Worker events its policy refused (a type not in `worker.types`, past
+   * `worker.maxTypes`, refused by `worker.validate`) or, sent as plain
+   * `postMessage` events, over `worker.eventsPerSecond` (logged).
+   */
+  refusedByPolicy: number;
   /** Worker messages that arrived after the bus closed (shutdown). */
   afterClose: number;
   /** Worker events the shared transport (Redis) could not take. */

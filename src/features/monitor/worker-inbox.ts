@@ -13,7 +13,8 @@ export interface InboxSink {
   /** A plain event posted without the helper. */
   enqueueRaw(event: unknown): void;
   /** A batch in its turn; resolves once it is in the bus. */
-  relayBatch(batch: CheckedBatch): Promise<void>;
+  /** Resolves with how long to hold the ack (the worker's rate), in ms. */
+  relayBatch(batch: CheckedBatch): Promise<number>;
   /** A protocol message refused whole. */
   malformed(problem: string): void;
   /** A message discarded because the worker went over its budget. */
@@ -127,9 +128,14 @@ export class WorkerInbox {
         this.inFlight = true;
         // The worker sends its next batch once this one is in the bus
         // (and, with Redis, stored). Always answered.
-        void this.relay.relayBatch(checked).finally(() => {
-          this.inFlight = false;
-          this.reply({ kind: 'livebus:ack' });
+        void this.relay.relayBatch(checked).then((holdMs) => {
+          const ack = (): void => {
+            this.inFlight = false;
+            this.reply({ kind: 'livebus:ack' });
+          };
+          // Over its eventsPerSecond: the next batch waits for the ack.
+          if (holdMs > 0) setTimeout(ack, holdMs).unref();
+          else ack();
         });
         return 'message';
     }

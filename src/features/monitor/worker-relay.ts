@@ -6,6 +6,7 @@ import type {
   ParentToWorkerMessage,
 } from '../../protocol/worker-messages.js';
 import type { MonitorStats } from './monitor.types.js';
+import type { WorkerLimits } from '../limits/source-limits.js';
 import { ThrottledLog } from './throttled-log.js';
 import {
   WorkerInbox,
@@ -37,6 +38,7 @@ export interface RelayLimits extends InboxLimits {
 export class WorkerRelay implements InboxSink {
   private readonly counters: RelayStats = {
     relayed: 0,
+    refusedByPolicy: 0,
     batches: 0,
     invalid: 0,
     afterClose: 0,
@@ -56,6 +58,8 @@ export class WorkerRelay implements InboxSink {
     private readonly bus: EventBusService,
     logger: Logger,
     private readonly limits: RelayLimits,
+    /** What the worker may publish and how fast, or `null` for no policy. */
+    private readonly policy: WorkerLimits | null = null,
   ) {
     this.lines = new ThrottledLog(logger);
     this.raw = new BoundedQueue(limits.maxPending);
@@ -70,8 +74,12 @@ export class WorkerRelay implements InboxSink {
     return new WorkerInbox(this, reply, this.limits);
   }
 
-  /** Publishes a checked batch; resolves once it is in the bus. */
-  relayBatch(batch: CheckedBatch): Promise<void> {
+  /**
+   * Publishes a checked batch; resolves once it is in the bus, with how
+   * long to hold its ack (the worker is over its `eventsPerSecond`: the
+   * helper sends its next batch only then).
+   */
+  relayBatch(batch: CheckedBatch): Promise<number> {
     this.counters.batches++;
     this.noteDroppedInWorker(batch.dropped);
     const accepted: EncodedEvent[] = [];
@@ -79,7 +87,10 @@ export class WorkerRelay implements InboxSink {
       if (typeof event === 'string') this.refused(event);
       else accepted.push(event);
     }
-    return this.publish(accepted, true).catch(this.relayFailed);
+    return this.publish(accepted, true).catch((error: Error) => {
+      this.relayFailed(error);
+      return 0;
+    });
   }
 
   /**
@@ -155,20 +166,26 @@ export class WorkerRelay implements InboxSink {
     );
   };
 
-  /** Resolves once the events are in the bus, or refused by it. */
+  /**
+   * Resolves once the events are in the bus, or refused by it (or by the
+   * worker's policy), with how long to hold a batch's ack.
+   */
   private async publish(
-    events: readonly unknown[],
+    given: readonly unknown[],
     preEncoded: boolean,
-  ): Promise<void> {
-    if (events.length === 0) return;
+  ): Promise<number> {
+    if (given.length === 0) return 0;
     if (this.bus.isClosed) {
-      this.counters.afterClose += events.length;
-      return;
+      this.counters.afterClose += given.length;
+      return 0;
     }
+    const events = this.admitted(given, preEncoded);
+    if (events.length === 0) return 0;
     const { accepted, refused, appended } = this.bus.publishFromWorker(
       events,
       preEncoded,
     );
+    const holdMs = preEncoded ? (this.policy?.charge(accepted) ?? 0) : 0;
     this.counters.relayed += accepted;
     for (const error of refused) this.refused(error.message);
     try {
@@ -182,6 +199,39 @@ export class WorkerRelay implements InboxSink {
         `worker events not published: ${(error as Error).message}`,
       );
     }
+    return holdMs;
+  }
+
+  /** The events the worker's policy lets through (a plain event also within its rate). */
+  private admitted(
+    events: readonly unknown[],
+    preEncoded: boolean,
+  ): readonly unknown[] {
+    if (!this.policy) return events;
+    let candidates = events;
+    if (!preEncoded) {
+      candidates = events.filter(() => this.policy!.takePlain());
+      const over = events.length - candidates.length;
+      if (over > 0) {
+        this.refusedByPolicy(
+          over,
+          'a plain postMessage event over worker.eventsPerSecond was dropped (publish through nestjs-livebus/worker to be held back instead)',
+        );
+      }
+    }
+    const { kept, refused } = this.policy.admit(candidates, preEncoded);
+    if (refused.length > 0) {
+      this.refusedByPolicy(refused.length, refused[0].message);
+    }
+    return kept;
+  }
+
+  private refusedByPolicy(count: number, example: string): void {
+    this.counters.refusedByPolicy += count;
+    this.lines.warn(
+      'policy',
+      `the worker's policy refused ${count} event(s), e.g. ${example}`,
+    );
   }
 
   private noteDroppedInWorker(dropped: number): void {

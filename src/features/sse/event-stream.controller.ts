@@ -7,6 +7,7 @@ import {
   Req,
   Res,
   UseFilters,
+  UseInterceptors,
   type Type,
 } from '@nestjs/common';
 import { ServerResponse, type IncomingMessage } from 'node:http';
@@ -61,6 +62,7 @@ import { LivebusEntry } from '../auth/livebus-auth.guard.js';
 import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { assertReadable } from '../auth/read-permission.js';
 import { dataField, lineField } from './sse-fields.js';
+import { StreamLimitsInterceptor } from '../limits/limits.interceptors.js';
 
 // One encoder for all streams: each event's SSE frame is cached on it, and
 // each snapshot frame is shared by the streams that hydrate at its point.
@@ -105,6 +107,7 @@ function message(event: string, data: string): string {
  * expires (`livebus:close` with `auth_expired`).
  */
 @UseFilters(BusExceptionFilter)
+@UseInterceptors(StreamLimitsInterceptor)
 export class EventStreamController {
   private readonly keepAliveMs: number;
   private readonly cookiePath: string;

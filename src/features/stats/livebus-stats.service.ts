@@ -14,6 +14,14 @@ import type {
   TransportStats,
 } from '../../transports/event-transport.js';
 import {
+  LivebusLimits,
+  type LimitsStats,
+} from '../limits/livebus-limits.service.js';
+import {
+  LivebusOrigins,
+  type OriginsStats,
+} from '../origins/livebus-origins.service.js';
+import {
   MonitorService,
   type MonitorState,
   type MonitorStats,
@@ -35,6 +43,10 @@ export interface LivebusSample {
     /** Whether the module runs a worker at all. */
     readonly configured: boolean;
   };
+  /** What the limits refused or hold (connections, subscribe, ingest, worker). */
+  readonly limits: LimitsStats;
+  /** Requests refused for their origin. */
+  readonly origins: OriginsStats;
   readonly transport: {
     readonly kind: string;
     readonly state: TransportState;
@@ -55,6 +67,8 @@ export class LivebusStatsService {
     private readonly monitor: MonitorService,
     private readonly delivery: DeliveryStats,
     private readonly drain: LivebusDrain,
+    private readonly limits: LivebusLimits,
+    private readonly origins: LivebusOrigins,
   ) {}
 
   async sample(): Promise<LivebusSample> {
@@ -75,6 +89,8 @@ export class LivebusStatsService {
         state: this.monitor.state,
         configured: this.monitor.configured,
       },
+      limits: this.limits.stats(),
+      origins: this.origins.stats(),
       transport: {
         kind,
         state,

@@ -1,0 +1,76 @@
+import {
+  HttpException,
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Observable } from 'rxjs';
+import { LivebusLimits } from './livebus-limits.service.js';
+
+/** `Retry-After` in whole seconds (at least 1) for a wait in ms. */
+function retryAfterSeconds(ms: number): string {
+  return String(Math.max(1, Math.ceil(ms / 1000)));
+}
+
+/**
+ * @internal The SSE stream's limits: new connections per second per
+ * address, connections in total and per principal (shared with Socket.IO).
+ * An interceptor, so it runs after the app's guards (the principal is
+ * known); a refusal is `429` with `Retry-After` and `code: 'rate_limited'`.
+ */
+@Injectable()
+export class StreamLimitsInterceptor implements NestInterceptor {
+  constructor(private readonly limits: LivebusLimits) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const res = http.getResponse<ServerResponse>();
+    const notice = this.limits.admitStream(
+      http.getRequest<IncomingMessage>(),
+      res,
+    );
+    if (notice) {
+      const retryAfterMs = notice.retryAfterMs ?? 1000;
+      res.setHeader('Retry-After', retryAfterSeconds(retryAfterMs));
+      throw new HttpException(
+        {
+          statusCode: 429,
+          error: 'Too Many Requests',
+          message: notice.message,
+          code: notice.code,
+          retryAfterMs,
+        },
+        429,
+      );
+    }
+    return next.handle();
+  }
+}
+
+/**
+ * @internal The ingest endpoint's limits: requests and events per second
+ * per principal, and what it may publish (`ingest.types`, `maxTypes`,
+ * `validate`). `429` with `Retry-After`, `403` for a type, `400` for the
+ * validate hook; a refused request publishes nothing.
+ */
+@Injectable()
+export class IngestLimitsInterceptor implements NestInterceptor {
+  constructor(private readonly limits: LivebusLimits) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<IncomingMessage & { body?: unknown }>();
+    const refusal = this.limits.checkIngest(req, req.body);
+    if (refusal) {
+      if (refusal.retryAfterMs !== undefined) {
+        http
+          .getResponse<ServerResponse>()
+          .setHeader('Retry-After', retryAfterSeconds(refusal.retryAfterMs));
+      }
+      throw new HttpException(refusal.body, refusal.status);
+    }
+    return next.handle();
+  }
+}
