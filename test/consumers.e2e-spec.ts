@@ -192,7 +192,7 @@ async function nextEvent(
   }
 }
 
-/** The module with every default (forRoot() bare): the activity worker's first `status` event reaches a client. */
+/** The activity worker, asked for, runs from the installed package: its first `status` event reaches a client; no ingest route unless asked. */
 async function checkDefaults(dir: string): Promise<void> {
   const app = await startApp(dir, 'dist/livebus-defaults.main.js');
   try {
@@ -201,6 +201,12 @@ async function checkDefaults(dir: string): Promise<void> {
       type: 'status',
       provider: { name: process.platform === 'linux' ? 'proc' : 'ps' },
     });
+    const post = await fetch(app.url + '/api/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'x' }),
+    });
+    expect(post.status).toBe(404);
   } finally {
     await stopApp(app);
   }
@@ -341,7 +347,7 @@ describe('the packed package in fresh apps', () => {
     expect(named).toEqual(['nestjs-livebus', ...beyond].sort());
   });
 
-  it('ESM, Nest 12 (the README quick start): builds, starts, its events reach a socket.io-client and a browser, and the default activity worker runs', async () => {
+  it('ESM, Nest 12 (the README quick start): builds, starts, its events reach a socket.io-client and a browser, and the activity worker runs when asked for', async () => {
     const dir = dirs['esm-nest12'];
     await build('esm-nest12');
     const app = await startApp(dir);
@@ -397,7 +403,7 @@ describe('the packed package in fresh apps', () => {
     ['CommonJS, Nest 12', 'cjs-nest12', '12.'],
     ['CommonJS, Nest 11', 'cjs-nest11', '11.'],
   ])(
-    '%s: builds, starts through require(esm), its events reach a socket.io-client, and the default activity worker runs',
+    '%s: builds, starts through require(esm), its events reach a socket.io-client, and the activity worker runs when asked for',
     async (_, name, nest) => {
       const dir = dirs[name];
       const core = JSON.parse(

@@ -124,7 +124,11 @@ describe('the ingest route among the app’s own routes', () => {
   it('reads only its own body, under a global prefix; the app’s parser keeps the other routes', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        EventBusModule.forRoot({ worker: false, maxRequestBytes: 2048 }),
+        EventBusModule.forRoot({
+          worker: false,
+          ingest: true,
+          maxRequestBytes: 2048,
+        }),
       ],
       controllers: [EchoController],
     }).compile();

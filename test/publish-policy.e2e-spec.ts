@@ -245,6 +245,16 @@ describe('worker: types it may publish and its rate', () => {
       },
     });
     await until(() => t.bus.snapshot().done !== undefined, 10_000, 'done');
+    // Plain postMessage events are relayed from their own queue, which may
+    // still be draining when the helper's `done` is in.
+    await until(
+      () => {
+        const { relayed, refusedByPolicy } = t.monitor.stats();
+        return relayed + refusedByPolicy === 5;
+      },
+      10_000,
+      'the plain events relayed or refused',
+    );
     expect(Object.keys(t.bus.snapshot()).sort()).toEqual([
       'done',
       'monitor',

@@ -23,7 +23,8 @@ describe('subscribe: every ack is answered', () => {
   });
 
   it('answers all of 5,000 rapid subscribe requests from one client (merged requests share one answer)', async () => {
-    t = await startApp({ worker: false });
+    // No subscribe rate limit: these tests are about answering every ack.
+    t = await startApp({ worker: false, limits: false });
     await t.bus.publish({ type: 'a', n: 1 });
     const socket = t.connect();
     const received = record(socket);
@@ -47,7 +48,8 @@ describe('subscribe: every ack is answered', () => {
   });
 
   it('answers every request a client made while it was not reading, once it reads again', async () => {
-    t = await startApp({ worker: false });
+    // No subscribe rate limit: these tests are about answering every ack.
+    t = await startApp({ worker: false, limits: false });
     for (let i = 0; i < 20; i++) {
       await t.bus.publish({ type: `t${i}`, payload: 'x'.repeat(10_000) });
     }
@@ -67,7 +69,8 @@ describe('subscribe: every ack is answered', () => {
   });
 
   it('answers each request with the snapshot that followed it, also when the filter changes', async () => {
-    t = await startApp({ worker: false });
+    // No subscribe rate limit: these tests are about answering every ack.
+    t = await startApp({ worker: false, limits: false });
     await t.bus.publish({ type: 'a', n: 1 });
     await t.bus.publish({ type: 'b', n: 1 });
     const socket = t.connect();
@@ -100,7 +103,8 @@ describe('subscribe: what a client that asks and never reads is owed stays bound
   });
 
   it(`disconnects it with rate_limited past ${MAX_WAITING_RESYNCS} unanswered requests`, async () => {
-    t = await startApp({ worker: false });
+    // No subscribe rate limit: these tests are about answering every ack.
+    t = await startApp({ worker: false, limits: false });
     const socket = t.connect();
     const received = record(socket);
     await once(socket, 'snapshot');

@@ -39,7 +39,7 @@ export async function startAuthApp(
   const moduleRef = await Test.createTestingModule({
     imports: [
       ...(app.imports ?? []),
-      EventBusModule.forRoot({ worker: false, ...options }),
+      EventBusModule.forRoot({ worker: false, ingest: true, ...options }),
     ],
     providers: app.providers ?? [],
     controllers: app.controllers ?? [],

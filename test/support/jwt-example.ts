@@ -65,6 +65,7 @@ export class JwtAuthGuard implements CanActivate {
       signOptions: { expiresIn: '15m' },
     }),
     EventBusModule.forRoot({
+      ingest: true, // POST /api/events, off unless asked for
       auth: {
         guards: [JwtAuthGuard],
         // `public.*` for everyone, the rest for operators.

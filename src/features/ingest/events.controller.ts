@@ -2,6 +2,7 @@ import {
   BadRequestException,
   Controller,
   HttpCode,
+  HttpException,
   HttpStatus,
   Inject,
   Logger,
@@ -11,7 +12,6 @@ import {
   SetMetadata,
   UseFilters,
   type OnModuleInit,
-  UseInterceptors,
   type Type,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -31,7 +31,8 @@ import {
   isClaimed,
 } from './ingest-route-claim.js';
 import { ingestMessages } from './ingest.messages.js';
-import { IngestLimitsInterceptor } from '../limits/limits.interceptors.js';
+import { retryAfterSeconds } from '../limits/limits.interceptors.js';
+import { LivebusLimits } from '../limits/livebus-limits.service.js';
 
 /** What `POST <ingest.path>` answers with `202 Accepted`. */
 export interface IngestResult {
@@ -59,7 +60,6 @@ interface HeaderWritable {
  * counting the bytes it reads against `maxRequestBytes`.
  */
 @UseFilters(BusExceptionFilter)
-@UseInterceptors(IngestLimitsInterceptor)
 export class EventsController implements OnModuleInit {
   private readonly maxRequestBytes: number;
   private readonly logger = new Logger('EventsController');
@@ -69,6 +69,7 @@ export class EventsController implements OnModuleInit {
     options: ResolvedEventBusOptions,
     private readonly auth: LivebusAuth,
     private readonly adapterHost: HttpAdapterHost,
+    private readonly limits: LivebusLimits,
   ) {
     this.maxRequestBytes = options.maxRequestBytes;
   }
@@ -93,6 +94,14 @@ export class EventsController implements OnModuleInit {
     const events = Array.isArray(body) ? body : [body];
     if (events.length === 0) {
       throw new BadRequestException(ingestMessages.emptyArray());
+    }
+    // This source's rates and what it may write (the body is read by now).
+    const refusal = this.limits.checkIngest(req, body);
+    if (refusal) {
+      if (refusal.retryAfterMs !== undefined) {
+        res.setHeader('Retry-After', retryAfterSeconds(refusal.retryAfterMs));
+      }
+      throw new HttpException(refusal.body, refusal.status);
     }
     this.auth.assertPublishable(req, events, !Array.isArray(body));
     // A single object keeps `event.…` paths in errors; an array names
@@ -136,8 +145,9 @@ export function createIngestController(path: string): Type<EventsController> {
       @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
       auth: LivebusAuth,
       adapterHost: HttpAdapterHost,
+      limits: LivebusLimits,
     ) {
-      super(bus, options, auth, adapterHost);
+      super(bus, options, auth, adapterHost, limits);
     }
   }
   return BoundEventsController;

@@ -10,7 +10,7 @@ import type { Observable } from 'rxjs';
 import { LivebusLimits } from './livebus-limits.service.js';
 
 /** `Retry-After` in whole seconds (at least 1) for a wait in ms. */
-function retryAfterSeconds(ms: number): string {
+export function retryAfterSeconds(ms: number): string {
   return String(Math.max(1, Math.ceil(ms / 1000)));
 }
 
@@ -44,32 +44,6 @@ export class StreamLimitsInterceptor implements NestInterceptor {
         },
         429,
       );
-    }
-    return next.handle();
-  }
-}
-
-/**
- * @internal The ingest endpoint's limits: requests and events per second
- * per principal, and what it may publish (`ingest.types`, `maxTypes`,
- * `validate`). `429` with `Retry-After`, `403` for a type, `400` for the
- * validate hook; a refused request publishes nothing.
- */
-@Injectable()
-export class IngestLimitsInterceptor implements NestInterceptor {
-  constructor(private readonly limits: LivebusLimits) {}
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const http = context.switchToHttp();
-    const req = http.getRequest<IncomingMessage & { body?: unknown }>();
-    const refusal = this.limits.checkIngest(req, req.body);
-    if (refusal) {
-      if (refusal.retryAfterMs !== undefined) {
-        http
-          .getResponse<ServerResponse>()
-          .setHeader('Retry-After', retryAfterSeconds(refusal.retryAfterMs));
-      }
-      throw new HttpException(refusal.body, refusal.status);
     }
     return next.handle();
   }
