@@ -36,6 +36,7 @@ describe('on Fastify', () => {
       imports: [
         EventBusModule.forRoot({
           worker: false,
+          ingest: true,
           clientPath: 'livebus/client.js',
         }),
       ],

@@ -9,7 +9,7 @@ import {
   EVENT_BUS_OPTIONS,
   LIVEBUS_ROUTES,
 } from './event-bus.constants.js';
-import { createPredictionsGateway } from '../features/gateway/predictions.gateway.js';
+import { createPredictionsGateway } from '../features/gateway/predictions-gateway.provider.js';
 import { createIngestController } from '../features/ingest/events.controller.js';
 import { createSnapshotController } from '../features/snapshot/snapshot.controller.js';
 import { createEventStreamController } from '../features/sse/event-stream.controller.js';

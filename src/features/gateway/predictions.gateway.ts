@@ -1,15 +1,8 @@
-import {
-  Inject,
-  Logger,
-  type BeforeApplicationShutdown,
-  type Provider,
-  type Type,
-} from '@nestjs/common';
+import { Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
   SubscribeMessage,
-  WebSocketGateway,
   type OnGatewayConnection,
   type OnGatewayInit,
 } from '@nestjs/websockets';
@@ -35,10 +28,7 @@ import {
   slowClientNotice,
   tooManyResyncsNotice,
 } from '../../delivery/close-notice.js';
-import {
-  DELIVERY_OBSERVER,
-  type DeliveryObserver,
-} from '../../delivery/delivery-observer.js';
+import { type DeliveryObserver } from '../../delivery/delivery-observer.js';
 import { LivebusDrain } from '../../bus/livebus-drain.js';
 import type { CloseNotice } from '../../protocol/codes.js';
 import {
@@ -50,10 +40,7 @@ import { watchSocketExpiry } from '../auth/expiry.js';
 import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { assertReadable } from '../auth/read-permission.js';
 import { closeWith, disconnectReason } from './socket-close.js';
-import {
-  RESOLVED_OPTIONS,
-  type ResolvedEventBusOptions,
-} from '../../bus/event-bus-options.js';
+import { type ResolvedEventBusOptions } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
 import { webSocketAwareSink } from './engine-sink.js';
 import { LivebusLimits } from '../limits/livebus-limits.service.js';
@@ -301,34 +288,4 @@ export class PredictionsGateway
       session.resync(types, (seq) => resolve({ seq }));
     });
   }
-}
-
-/**
- * @internal The gateway class of one module registration, and
- * `PredictionsGateway` as an alias of it.
- *
- * Nest binds a gateway to the namespace in its class metadata, and the
- * namespace is an option (it may come from `forRootAsync`'s factory), so
- * each registration gets its own subclass, which writes its metadata when
- * Nest creates it with the resolved options. Nest creates every provider
- * before it binds gateways (`app.init()`), so it reads that namespace.
- */
-export function createPredictionsGateway(): Provider[] {
-  @WebSocketGateway()
-  class BoundPredictionsGateway extends PredictionsGateway {
-    constructor(
-      bus: EventBusService,
-      @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
-      @Inject(DELIVERY_OBSERVER) observer: DeliveryObserver,
-      drain: LivebusDrain,
-      auth: LivebusAuth,
-      rateLimits: LivebusLimits,
-      origins: LivebusOrigins,
-    ) {
-      super(bus, options, observer, drain, auth, rateLimits, origins);
-      WebSocketGateway({ namespace: options.namespace })(new.target);
-    }
-  }
-  const bound: Type<PredictionsGateway> = BoundPredictionsGateway;
-  return [bound, { provide: PredictionsGateway, useExisting: bound }];
 }

@@ -3,6 +3,7 @@ import {
   Controller,
   HttpCode,
   HttpException,
+  Optional,
   HttpStatus,
   Inject,
   Logger,
@@ -68,7 +69,11 @@ export class EventsController implements OnModuleInit {
     private readonly bus: EventBusService,
     options: ResolvedEventBusOptions,
     private readonly auth: LivebusAuth,
-    private readonly adapterHost: HttpAdapterHost,
+    // Optional: with a second @nestjs/core it is another class, and the
+    // start-up check (preflight) says what to do.
+    @Optional()
+    @Inject(HttpAdapterHost)
+    private readonly adapterHost: HttpAdapterHost | undefined,
     private readonly limits: LivebusLimits,
   ) {
     this.maxRequestBytes = options.maxRequestBytes;
@@ -121,9 +126,13 @@ export class EventsController implements OnModuleInit {
     req: IngestRequest,
     res: HeaderWritable,
   ): Promise<unknown> {
-    if (!isClaimed(req) && req.readableDidRead) {
-      return checkParsedBody(req, this.maxRequestBytes);
-    }
+    // Read already by the app's parser: Express's when the route could not
+    // be claimed, or a framework whose request is not Node's stream
+    // (Fastify's, which parses before handlers run).
+    const parsedElsewhere =
+      !isClaimed(req) &&
+      (req.readableDidRead || typeof req.pipe !== 'function');
+    if (parsedElsewhere) return checkParsedBody(req, this.maxRequestBytes);
     try {
       return await readJsonBody(req, this.maxRequestBytes);
     } catch (error) {
@@ -144,7 +153,9 @@ export function createIngestController(path: string): Type<EventsController> {
       bus: EventBusService,
       @Inject(RESOLVED_OPTIONS) options: ResolvedEventBusOptions,
       auth: LivebusAuth,
-      adapterHost: HttpAdapterHost,
+      @Optional()
+      @Inject(HttpAdapterHost)
+      adapterHost: HttpAdapterHost | undefined,
       limits: LivebusLimits,
     ) {
       super(bus, options, auth, adapterHost, limits);

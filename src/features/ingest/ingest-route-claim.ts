@@ -59,8 +59,10 @@ export function isClaimed(req: object): boolean {
  * adapter leaves the route with what its parser read. Returns whether the
  * ingest route was found.
  */
-export function claimIngestRoutes(adapterHost: HttpAdapterHost): boolean {
-  const adapter = adapterHost.httpAdapter as
+export function claimIngestRoutes(
+  adapterHost: HttpAdapterHost | undefined,
+): boolean {
+  const adapter = adapterHost?.httpAdapter as
     | { getType(): string; getInstance(): { router?: ExpressRouter } }
     | undefined;
   if (adapter?.getType() !== 'express') return false;

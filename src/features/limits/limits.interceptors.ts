@@ -26,9 +26,10 @@ export class StreamLimitsInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const http = context.switchToHttp();
-    const res = http.getResponse<ServerResponse>();
+    // Express hands Node's own objects; Fastify wraps them (`raw`).
+    const res = nodeObject(http.getResponse<ServerResponse>());
     const notice = this.limits.admitStream(
-      http.getRequest<IncomingMessage>(),
+      nodeObject(http.getRequest<IncomingMessage>()),
       res,
     );
     if (notice) {
@@ -47,4 +48,9 @@ export class StreamLimitsInterceptor implements NestInterceptor {
     }
     return next.handle();
   }
+}
+
+/** The Node request or response under a framework's wrapper (Fastify's `raw`). */
+function nodeObject<T extends object>(value: T): T {
+  return (value as { raw?: T }).raw ?? value;
 }
