@@ -399,7 +399,10 @@ describe('the inspector in a real browser', () => {
     // frame over half a second, a search answered within half a second.
     // The generator paces by the clock; a loaded machine may stretch it a little.
     expect(figures.rate).toBeGreaterThan(4000);
-    expect(figures.p95).toBeLessThan(50);
+    // Idle, p95 is one frame (16.7 ms); frames come in multiples of it, and
+    // a loaded machine stretches a few. Copying the state per event (the
+    // defect this guards against) gave p95 133-150 ms.
+    expect(figures.p95).toBeLessThan(100);
     expect(figures.max).toBeLessThan(500);
     expect(searchMs).toBeLessThan(500);
     expect(errors).toEqual([]);
