@@ -16,6 +16,7 @@ export type {
 export {
   EventBusService,
   type EventBusServiceStats,
+  type PublishOptions,
 } from './bus/event-bus.service.js';
 export { PredictionsGateway } from './features/gateway/predictions.gateway.js';
 export {
@@ -33,6 +34,7 @@ export { ClientRequestError } from './delivery/client-request.js';
 
 export {
   TransportUnavailableError,
+  type AppendOptions,
   type EventTransport,
   type PublishReceipt,
   type TransportSink,
@@ -60,6 +62,7 @@ export {
 } from './core/subscription.js';
 export type { SubscribeOptions } from './core/livebus-core.js';
 export type { BusMessage, SnapshotState } from './core/bus-message.js';
+export { IdempotencyWindow } from './core/idempotency-window.js';
 
 export * from './protocol/index.js';
 

@@ -21,16 +21,46 @@ import type { SnapshotState } from '../core/bus-message.js';
 import type { EncodedEvent } from '../core/event-codec.js';
 import type { Subscription } from '../core/subscription.js';
 import type {
+  AppendOptions,
   EventTransport,
   PublishReceipt,
   TransportState,
 } from '../transports/event-transport.js';
+import { idempotencyIdProblem } from '../protocol/idempotency.js';
 import {
   RESOLVED_OPTIONS,
   type ResolvedEventBusOptions,
 } from './event-bus-options.js';
 import { EVENT_TRANSPORT } from './event-transport.token.js';
-import { BusNotReadyError } from '../core/errors.js';
+import { BusNotReadyError, InvalidEventError } from '../core/errors.js';
+
+/** How to publish: `publish(event, { id })`. */
+export interface PublishOptions {
+  /**
+   * An idempotency id for this publish (1 to 200 visible ASCII characters,
+   * e.g. a UUID the publisher made once for the event): publishing again
+   * with it within `idempotencyWindowMs` (on any node, with Redis) publishes
+   * nothing and resolves with the first publish's receipt, marked
+   * `duplicate: true`. A retry after `TransportUnavailableError` (even with
+   * `maybePublished: true`) is then safe. The id names the publish, not its
+   * content: give each event (or batch) its own.
+   */
+  id?: string;
+}
+
+/** `options` checked: a bad id throws `InvalidEventError` naming `options.id`. */
+function appendOptions(
+  options: PublishOptions | undefined,
+): AppendOptions | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidEventError('options', 'must be an object such as { id }');
+  }
+  if (options.id === undefined) return undefined;
+  const problem = idempotencyIdProblem(options.id);
+  if (problem) throw new InvalidEventError('options.id', problem);
+  return { id: options.id };
+}
 
 /** The core's counters, and the publishes refused before the module was ready. */
 export interface EventBusServiceStats extends EventBusStats {
@@ -145,24 +175,34 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
    * once it has stored the event; in memory the event has reached every
    * local subscriber before this returns, so calls without `await` keep
    * their order (with Redis too: one connection keeps the order).
-   * @throws InvalidEventError (its `path` names the field) or EventTooLargeError, at once
+   * With `{ id }` it is idempotent: see {@link PublishOptions}.
+   * @throws InvalidEventError (its `path` names the field: `event.type`, `options.id`...) or EventTooLargeError, at once
    * @throws BusClosedError after shutdown began
    * @throws BusNotReadyError before the module has initialised
    * @throws TransportUnavailableError (rejected) when Redis cannot take it
    */
-  publish<E extends EventOf<M>>(event: E): Promise<PublishReceipt> {
+  publish<E extends EventOf<M>>(
+    event: E,
+    options?: PublishOptions,
+  ): Promise<PublishReceipt> {
+    const append = appendOptions(options);
     this.assertReady();
-    return this.transport.append([this.bus.accept(event)]);
+    return this.transport.append([this.bus.accept(event)], append);
   }
 
   /**
    * Publishes several events in order, all or nothing: a bad one throws
    * with its index in `path` (`events[2].type`) and none is published.
-   * Resolves with the first event's `seq`; the others follow it.
+   * Resolves with the first event's `seq`; the others follow it. With
+   * `{ id }` the whole batch is idempotent (one id for all of it).
    */
-  publishAll(events: readonly unknown[]): Promise<PublishReceipt> {
+  publishAll(
+    events: readonly unknown[],
+    options?: PublishOptions,
+  ): Promise<PublishReceipt> {
+    const append = appendOptions(options);
     this.assertReady();
-    return this.transport.append(this.bus.acceptAll(events));
+    return this.transport.append(this.bus.acceptAll(events), append);
   }
 
   private assertReady(): void {
@@ -173,32 +213,50 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
 
   /**
    * @internal Publishes what a worker posted: plain events (validated here)
-   * or events the worker helper encoded (checked here). Bad ones are
-   * returned as errors and skipped; the rest go in one append.
+   * or events the worker helper encoded (checked here), with the
+   * idempotency id of each (`ids[i]`, `null` for none). Bad ones are
+   * returned as errors and skipped; the rest go in order, those without an
+   * id together in one append, each one with an id in an append of its own.
    */
   publishFromWorker(
     events: readonly unknown[],
     preEncoded: boolean,
+    ids?: readonly unknown[],
   ): {
     accepted: number;
     refused: Error[];
-    appended: Promise<PublishReceipt> | null;
+    appended: Promise<unknown> | null;
   } {
-    const accepted: EncodedEvent[] = [];
+    const appends: { events: EncodedEvent[]; id?: string }[] = [];
     const refused: Error[] = [];
-    for (const event of events) {
+    let accepted = 0;
+    events.forEach((event, i) => {
       try {
-        accepted.push(
-          preEncoded ? this.bus.acceptEncoded(event) : this.bus.accept(event),
+        const id = ids?.[i] ?? undefined;
+        // Checked by appendOptions, whatever the worker sent.
+        const append = appendOptions(
+          id === undefined ? undefined : { id: id as string },
         );
+        const encoded = preEncoded
+          ? this.bus.acceptEncoded(event)
+          : this.bus.accept(event);
+        const last = appends.at(-1);
+        if (append?.id === undefined && last && last.id === undefined) {
+          last.events.push(encoded);
+        } else appends.push({ events: [encoded], id: append?.id });
+        accepted++;
       } catch (error) {
         refused.push(error as Error);
       }
-    }
+    });
+    // Started in order, each append keeps its place (see `publish`).
+    const appended = appends.map(({ events, id }) =>
+      this.transport.append(events, id === undefined ? undefined : { id }),
+    );
     return {
-      accepted: accepted.length,
+      accepted,
       refused,
-      appended: accepted.length > 0 ? this.transport.append(accepted) : null,
+      appended: appended.length > 0 ? Promise.all(appended) : null,
     };
   }
 

@@ -14,6 +14,7 @@ export {
   type OverflowPolicy,
 } from './subscription.js';
 export type { BusMessage, SnapshotState } from './bus-message.js';
+export { IdempotencyWindow } from './idempotency-window.js';
 export {
   BusClosedError,
   EventTooLargeError,

@@ -6,4 +6,6 @@ export const ingestMessages = {
     'request body must be JSON: send Content-Type: application/json with an event object or an array of events',
   emptyArray: (): string =>
     'request body is an empty array; send at least one event',
+  badIdempotencyKey: (problem: string): string =>
+    `header Idempotency-Key ${problem}; send one key (a UUID, say) per request, and the same key when you retry it`,
 };

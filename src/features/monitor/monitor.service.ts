@@ -239,7 +239,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
         // The worker sends its next batch once this one is in the bus (and,
         // with Redis, stored): the port never holds more than one. Always
         // answered, or the worker would wait for good.
-        void this.publishBatch(message.events, true)
+        void this.publishBatch(message.events, true, message.ids)
           .catch(this.relayFailed)
           .finally(() => {
             const ack: ParentToWorkerMessage = { kind: 'livebus:ack' };
@@ -268,6 +268,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
   private async publishBatch(
     events: readonly unknown[],
     preEncoded: boolean,
+    ids?: readonly unknown[],
   ): Promise<void> {
     if (this.bus.isClosed) {
       this.counters.afterClose += events.length;
@@ -276,6 +277,7 @@ export class MonitorService implements OnApplicationBootstrap, OnModuleDestroy {
     const { accepted, refused, appended } = this.bus.publishFromWorker(
       events,
       preEncoded,
+      Array.isArray(ids) ? ids : undefined,
     );
     this.counters.relayed += accepted;
     this.counters.invalid += refused.length;

@@ -1,0 +1,115 @@
+import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import {
+  REDIS_DEFAULTS,
+  redisTopology,
+  type RedisTransportOptions,
+} from './redis-options.js';
+
+/** A connection of the transport: to one server (direct or through Sentinel) or to a cluster. */
+export type RedisClient = Redis | Cluster;
+
+/** Longest a blocking read waits before it returns empty, in ms. */
+export const READ_BLOCK_MS = 5000;
+
+/**
+ * The transport's two connections: the writer runs the append script, the
+ * reader blocks in XREAD (so it needs its own connection) and loads the
+ * shared state.
+ *
+ * The writer fails fast while Redis is down (no offline queue), gives up on
+ * a reply that does not come (`commandTimeoutMs`), never re-sends a command
+ * whose reply was lost (a duplicate event), and reconnects when it meets a
+ * primary turned replica (READONLY: a failover it has not heard of). Both
+ * drop a connection that stays silent while a reply is due (a half-open
+ * one: a dead peer, a cut route) and make it again; both reconnect for
+ * ever, a little slower each time. Neither runs ioredis's ready check,
+ * which needs INFO: an ACL may forbid it (a command met while Redis still
+ * loads its data fails, and is retried).
+ */
+export async function createConnections(
+  options: RedisTransportOptions,
+): Promise<{ writer: RedisClient; reader: RedisClient }> {
+  const ioredis = await import('ioredis').catch(() => {
+    throw new Error(
+      "The Redis transport needs the 'ioredis' package: npm install ioredis",
+    );
+  });
+  const commandTimeout =
+    options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
+  const common: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs,
+    retryStrategy: (times: number) => Math.min(times * 100, 2000),
+    enableReadyCheck: false,
+    autoResendUnfulfilledCommands: false,
+  };
+  const writer: RedisOptions = {
+    ...common,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout,
+    socketTimeout: commandTimeout * 3,
+    reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+  };
+  const reader: RedisOptions = {
+    ...common,
+    maxRetriesPerRequest: null,
+    socketTimeout: READ_BLOCK_MS + commandTimeout,
+  };
+  const make = (settings: RedisOptions, resend: boolean): RedisClient => {
+    switch (redisTopology(options)) {
+      case 'server':
+        return new ioredis.Redis(options.url as string, settings);
+      case 'sentinel': {
+        const sentinel: RedisOptions = {
+          ...settings,
+          sentinels: options.sentinels,
+          name: options.name,
+          sentinelUsername: options.sentinelUsername,
+          sentinelPassword: options.sentinelPassword,
+          // Told of a failover by the sentinels at once, not at the next
+          // failed command.
+          failoverDetector: true,
+          sentinelRetryStrategy: (times: number) => Math.min(times * 100, 2000),
+        };
+        return options.url
+          ? new ioredis.Redis(options.url, sentinel)
+          : new ioredis.Redis(sentinel);
+      }
+      case 'cluster': {
+        const credentials = options.url ? credentialsOf(options.url) : {};
+        return new ioredis.Cluster(options.cluster ?? [], {
+          lazyConnect: true,
+          enableReadyCheck: false,
+          enableOfflineQueue: settings.enableOfflineQueue ?? true,
+          maxRedirections: 16,
+          // The cluster would send a command again when its connection
+          // closed before the reply: never an append (a duplicate event).
+          retryDelayOnFailover: resend ? 100 : 0,
+          clusterRetryStrategy: (times: number) => Math.min(times * 100, 2000),
+          redisOptions: { ...settings, ...credentials, lazyConnect: false },
+        });
+      }
+    }
+  };
+  return { writer: make(writer, false), reader: make(reader, true) };
+}
+
+/** The username and password in a Redis URL, for the nodes of a cluster. */
+function credentialsOf(url: string): { username?: string; password?: string } {
+  try {
+    const parsed = new URL(url);
+    return {
+      ...(parsed.username
+        ? { username: decodeURIComponent(parsed.username) }
+        : {}),
+      ...(parsed.password
+        ? { password: decodeURIComponent(parsed.password) }
+        : {}),
+    };
+  } catch {
+    throw new TypeError(
+      "transport.url must be a Redis URL such as 'redis://user:password@host:6379'",
+    );
+  }
+}
