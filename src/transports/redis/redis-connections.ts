@@ -28,6 +28,7 @@ export const READ_BLOCK_MS = 5000;
  */
 export async function createConnections(
   options: RedisTransportOptions,
+  running: () => boolean,
 ): Promise<{ writer: RedisClient; reader: RedisClient }> {
   const ioredis = await import('ioredis').catch(() => {
     throw new Error(
@@ -36,10 +37,14 @@ export async function createConnections(
   });
   const commandTimeout =
     options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs;
+  // Never a reconnection once the transport stopped (a connection being
+  // made while it stopped would otherwise try for ever).
+  const retry = (times: number) =>
+    running() ? Math.min(times * 100, 2000) : null;
   const common: RedisOptions = {
     lazyConnect: true,
     connectTimeout: options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs,
-    retryStrategy: (times: number) => Math.min(times * 100, 2000),
+    retryStrategy: retry,
     enableReadyCheck: false,
     autoResendUnfulfilledCommands: false,
   };
@@ -70,7 +75,8 @@ export async function createConnections(
           // Told of a failover by the sentinels at once, not at the next
           // failed command.
           failoverDetector: true,
-          sentinelRetryStrategy: (times: number) => Math.min(times * 100, 2000),
+          sentinelRetryStrategy: retry,
+          sentinelReconnectStrategy: retry,
         };
         return options.url
           ? new ioredis.Redis(options.url, sentinel)
@@ -86,7 +92,7 @@ export async function createConnections(
           // The cluster would send a command again when its connection
           // closed before the reply: never an append (a duplicate event).
           retryDelayOnFailover: resend ? 100 : 0,
-          clusterRetryStrategy: (times: number) => Math.min(times * 100, 2000),
+          clusterRetryStrategy: retry,
           redisOptions: { ...settings, ...credentials, lazyConnect: false },
         });
       }

@@ -7,7 +7,8 @@
 // below before anything else. KEYS[1] epoch, KEYS[2] run id, KEYS[3] seq;
 // ARGV[1] a fresh epoch, ARGV[2] the caller's epoch and ARGV[3] the highest
 // seq it knows of in it, ARGV[4] '1' when the caller saw the stream go
-// back in time (an entry it had not read numbered at or below what it had).
+// back in time (an entry it had not read numbered at or below what it had),
+// ARGV[5] '1' to compare Redis's run_id (where the ACL allows INFO).
 //
 // A new epoch starts when Redis may hold less than the nodes have seen,
 // since reusing those seqs in the same epoch would make every node drop the
@@ -25,7 +26,7 @@
 const EPOCH_CHECK = `
 local epoch = redis.call('GET', KEYS[1])
 local fresh = not epoch
-local info = redis.pcall('INFO', 'server')
+local info = ARGV[5] == '1' and redis.pcall('INFO', 'server')
 if type(info) == 'string' then
   local runid = string.match(info, 'run_id:(%x+)')
   if runid and redis.call('GET', KEYS[2]) ~= runid then
@@ -50,11 +51,11 @@ return epoch
 `;
 
 /** How many arguments of {@link APPEND_SCRIPT} come before the events. */
-export const APPEND_FIXED_ARGS = 10;
+export const APPEND_FIXED_ARGS = 11;
 
 /**
  * Appends a batch in one round trip. KEYS: epoch, run id, seq, stream,
- * latest, latest order, ids, id order. ARGV: the four of the epoch check,
+ * latest, latest order, ids, id order. ARGV: the five of the epoch check,
  * then the stream's MAXLEN, its most age in ms ('0': none), the most types
  * the latest hash keeps, the idempotency id ('' for none), how long ids are
  * kept in ms and how many at most, then per event its type, JSON and '1'
@@ -74,12 +75,12 @@ export const APPEND_FIXED_ARGS = 10;
  * 100 expired ones forgotten per append.
  */
 export const APPEND_SCRIPT = `${EPOCH_CHECK}
-local id = ARGV[8]
+local id = ARGV[9]
 local now = 0
 if id ~= '' then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', '(' .. (now - tonumber(ARGV[9])), 'LIMIT', 0, 100)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', '(' .. (now - tonumber(ARGV[10])), 'LIMIT', 0, 100)
   if #expired > 0 then
     redis.call('ZREM', KEYS[8], unpack(expired))
     redis.call('HDEL', KEYS[7], unpack(expired))
@@ -99,20 +100,20 @@ for i = 0, n - 1 do
   local at = ${APPEND_FIXED_ARGS} + 1 + i * 3
   local etype = ARGV[at]
   local json = ARGV[at + 1]
-  newest = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[5], '*', 's', seq, 't', etype, 'j', json, 'e', epoch)
+  newest = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[6], '*', 's', seq, 't', etype, 'j', json, 'e', epoch)
   if ARGV[at + 2] == '1' then
     redis.call('HSET', KEYS[5], etype, seq .. ' ' .. json)
     redis.call('ZADD', KEYS[6], seq, etype)
   end
 end
-local maxAge = tonumber(ARGV[6])
+local maxAge = tonumber(ARGV[7])
 if maxAge > 0 then
   local ms = tonumber(string.match(newest, '^(%d+)'))
   if ms > maxAge then
     redis.call('XTRIM', KEYS[4], 'MINID', '~', ms - maxAge)
   end
 end
-local excess = redis.call('ZCARD', KEYS[6]) - tonumber(ARGV[7])
+local excess = redis.call('ZCARD', KEYS[6]) - tonumber(ARGV[8])
 if excess > 0 then
   local gone = redis.call('ZPOPMIN', KEYS[6], excess)
   for i = 1, #gone, 2 do
@@ -122,7 +123,7 @@ end
 if id ~= '' then
   redis.call('HSET', KEYS[7], id, first .. ' ' .. epoch)
   redis.call('ZADD', KEYS[8], now, id)
-  local over = redis.call('ZCARD', KEYS[8]) - tonumber(ARGV[10])
+  local over = redis.call('ZCARD', KEYS[8]) - tonumber(ARGV[11])
   if over > 0 then
     local gone = redis.call('ZPOPMIN', KEYS[8], over)
     for i = 1, #gone, 2 do

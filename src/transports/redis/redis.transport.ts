@@ -26,6 +26,20 @@ export type { RedisTransportOptions };
 /** Most entries one XREAD (or one page of a load) takes; see `StreamReader`. */
 const MAX_READ_COUNT = 1000;
 
+/**
+ * Whether this user may run INFO (asked once: where an ACL forbids it, the
+ * scripts do not try, which would log a denial at every append).
+ */
+async function infoAllowed(client: RedisClient): Promise<boolean> {
+  try {
+    await client.call('INFO', 'server');
+    return true;
+  } catch (error) {
+    if (/NOPERM/.test((error as Error).message)) return false;
+    throw error;
+  }
+}
+
 /** {@link APPEND_SCRIPT} as the command ioredis defines for it. */
 type AppendCommand = (
   ...keysAndArgs: (string | number)[]
@@ -58,6 +72,10 @@ export class RedisTransport implements EventTransport {
   private idBounds: (string | number)[] = [];
   // The newest receipt's end: a seq this node knows Redis gave.
   private given = { epoch: '', seq: 0 };
+  // Whether the ACL lets this user run INFO (for the epoch check's run_id).
+  private checkRunId = true;
+  // Reconnections of a connection that ioredis gave up on.
+  private readonly revivals = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: RedisTransportOptions) {
     checkRedisOptions(options);
@@ -80,7 +98,10 @@ export class RedisTransport implements EventTransport {
       bounds.snapshotMaxTypes,
     ];
     this.idBounds = [bounds.idempotencyWindowMs, bounds.idempotencyMaxIds];
-    const { writer, reader } = await createConnections(this.options);
+    const { writer, reader } = await createConnections(
+      this.options,
+      () => this._state !== 'stopped',
+    );
     this.writer = writer;
     this.reader = reader;
     // Half a subscriber queue at most: see StreamReader's readCount.
@@ -106,12 +127,14 @@ export class RedisTransport implements EventTransport {
       });
       client.on('close', () => this.connectionChanged());
       client.on('ready', () => this.connectionChanged());
+      client.on('end', () => this.revive(client));
     }
     reader.on('ready', () => {
       if (this._state !== 'starting') streamReader.reconnected();
     });
     try {
       await Promise.all([writer.connect(), reader.connect()]);
+      this.checkRunId = await infoAllowed(writer);
       writer.defineCommand('livebusAppend', { lua: APPEND_SCRIPT });
       this.append$ = (
         writer as unknown as { livebusAppend: AppendCommand }
@@ -157,6 +180,7 @@ export class RedisTransport implements EventTransport {
       claim.epoch,
       claim.seq,
       '0',
+      this.checkRunId ? '1' : '0',
       ...this.bounds,
       options?.id ?? '',
       ...this.idBounds,
@@ -207,7 +231,11 @@ export class RedisTransport implements EventTransport {
   private claim(): EpochClaim {
     const sink = this.sink!;
     const given = this.given.epoch === sink.epoch ? this.given.seq : 0;
-    return { epoch: sink.epoch, seq: Math.max(sink.lastSeq, given) };
+    return {
+      epoch: sink.epoch,
+      seq: Math.max(sink.lastSeq, given),
+      checkRunId: this.checkRunId,
+    };
   }
 
   private noteGiven(epoch: string, seq: number): void {
@@ -215,8 +243,24 @@ export class RedisTransport implements EventTransport {
     else this.given.seq = Math.max(this.given.seq, seq);
   }
 
+  /**
+   * Connects again a connection that ioredis ended while the transport
+   * runs: it does when a connection attempt fails past its retry strategy,
+   * e.g. when Sentinel says a failover happened while it was connecting.
+   */
+  private revive(client: RedisClient): void {
+    if (this._state === 'stopped' || this._state === 'starting') return;
+    const timer = setTimeout(() => {
+      this.revivals.delete(timer);
+      if (this._state !== 'stopped') client.connect().catch(() => undefined);
+    }, 500);
+    this.revivals.add(timer);
+  }
+
   private async disconnect(): Promise<void> {
     this.setState('stopped');
+    for (const timer of this.revivals) clearTimeout(timer);
+    this.revivals.clear();
     if (this.streamReader) await this.streamReader.stop();
     else this.reader?.disconnect();
     if (this.writer?.status === 'ready') {

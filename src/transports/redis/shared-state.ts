@@ -11,6 +11,8 @@ export interface EpochClaim {
   readonly seq: number;
   /** It saw the stream go back in time: start a new epoch if Redis is still in `epoch`. */
   readonly rollback?: boolean;
+  /** Compare Redis's run_id too (the ACL allows INFO). */
+  readonly checkRunId: boolean;
 }
 
 /** The head of the shared state, read at one point (one MULTI). */
@@ -63,6 +65,7 @@ export async function fetchHead(
       claim.epoch,
       claim.seq,
       claim.rollback ? '1' : '0',
+      claim.checkRunId ? '1' : '0',
     )
     .get(keys.seq)
     .xrevrange(keys.stream, '+', '-', 'COUNT', 1)
