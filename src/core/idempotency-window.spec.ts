@@ -22,6 +22,24 @@ describe('IdempotencyWindow', () => {
       997, 998, 999,
     ]);
   });
+
+  it('counts an id remembered again once, as new', () => {
+    let now = 0;
+    const window = new IdempotencyWindow<number>(100, 2, () => now);
+    window.remember('a', 1);
+    now = 50;
+    window.remember('b', 2);
+    window.remember('a', 3);
+    now = 120;
+    // 'a' was remembered again at 50: it ages from then.
+    expect([window.get('a'), window.get('b'), window.size]).toEqual([3, 2, 2]);
+    window.remember('c', 4);
+    expect([window.get('b'), window.get('a'), window.get('c')]).toEqual([
+      undefined,
+      3,
+      4,
+    ]);
+  });
 });
 
 describe('idempotencyIdProblem', () => {
