@@ -25,8 +25,8 @@ import { RedisTransport } from '../src/transports/redis/redis.transport.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 const quick = process.argv.includes('--quick');
-const ROUNDS = quick ? 2 : 5;
-const APPENDS = quick ? 10_000 : 40_000;
+const ROUNDS = quick ? 4 : 12;
+const APPENDS = quick ? 5_000 : 15_000;
 const IN_FLIGHT = 256;
 const PAYLOAD = 'x'.repeat(160);
 
