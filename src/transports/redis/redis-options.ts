@@ -230,7 +230,7 @@ export function describeTarget(options: RedisTransportOptions): string {
       .join(', ');
   switch (redisTopology(options)) {
     case 'sentinel':
-      return `primary '${options.name}' of the sentinels ${list(options.sentinels)}`;
+      return `primary '${String(options.name).slice(0, 40)}' of the sentinels ${list(options.sentinels)}`;
     case 'cluster':
       return `the cluster at ${list(options.cluster)}`;
     case 'server':
