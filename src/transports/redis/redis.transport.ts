@@ -27,15 +27,18 @@ export type { RedisTransportOptions };
 const MAX_READ_COUNT = 1000;
 
 /**
- * Whether this user may run INFO (asked once: where an ACL forbids it, the
- * scripts do not try, which would log a denial at every append).
+ * Whether this user may run INFO (asked once: where an ACL forbids it, or
+ * the server renamed it away, the scripts do not try, which would log a
+ * denial at every append).
  */
 async function infoAllowed(client: RedisClient): Promise<boolean> {
   try {
     await client.call('INFO', 'server');
     return true;
   } catch (error) {
-    if (/NOPERM/.test((error as Error).message)) return false;
+    // Refused by Redis (NOPERM, unknown command): no INFO. Anything else
+    // (the connection) fails the start.
+    if ((error as Error).name === 'ReplyError') return false;
     throw error;
   }
 }
