@@ -119,6 +119,9 @@ export class StreamReader {
         const page = await this.unlessStopped(pages.next());
         if (!page || page.done) break;
         for (const [id, fields] of page.value) {
+          // Read this far: a load cut short by a lost connection goes on
+          // from here once the sink is in the epoch (else it starts over).
+          this.lastId = id;
           const entry = this.parse(id, fields);
           if (entry?.epoch !== head.epoch) continue;
           if (!restarted) restart(entry.seq - 1);
