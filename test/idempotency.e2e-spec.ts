@@ -67,15 +67,21 @@ describe('idempotent publishing (memory transport)', () => {
     sub.close();
   });
 
-  it('refuses a bad id at once, naming options.id, and publishes nothing', async () => {
+  it('refuses a bad id (a rejected promise, never a throw), naming options.id, and publishes nothing', async () => {
     for (const id of ['', 'with space', 'é', 'x'.repeat(201), 42]) {
-      expect(() =>
-        t.bus.publish({ type: 'order', n: 1 }, { id: id as string }),
-      ).toThrow(InvalidEventError);
+      let published: Promise<unknown> | undefined;
+      expect(() => {
+        published = t.bus.publish(
+          { type: 'order', n: 1 },
+          { id: id as string },
+        );
+      }).not.toThrow();
+      await expect(published).rejects.toThrow(InvalidEventError);
+      await expect(published).rejects.toMatchObject({ path: 'options.id' });
     }
-    expect(() =>
+    await expect(
       t.bus.publishAll([{ type: 'order', n: 1 }], { id: 'a\nb' }),
-    ).toThrow(/^options\.id: must be visible ASCII characters/);
+    ).rejects.toThrow(/^options\.id: must be visible ASCII characters/);
     expect(t.bus.lastSeq).toBe(0);
   });
 
