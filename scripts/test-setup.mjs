@@ -1,7 +1,10 @@
 // The set-up `npm test` does before it builds and runs the tests, so that a
 // fresh machine needs only `npm ci && npm test`:
-// - redis-server (the Redis tests start their own) and Chromium (the page
-//   tests drive it): found on PATH, or installed from Debian's packages when
+// - redis-server (the Redis tests start their own), redis-sentinel and
+//   redis-cli (the HA tests start a Sentinel and make a Cluster with
+//   redis-cli --cluster create) and Chromium (the page tests drive it):
+//   found on PATH (or at REDIS_SERVER, REDIS_SENTINEL, REDIS_CLI,
+//   CHROMIUM_PATH), or installed from Debian's packages when
 //   running as root with apt-get; otherwise it stops and names the command.
 //   The tests that need them are never skipped.
 // - the npm cache holds every package the consumer tests install offline
@@ -47,12 +50,27 @@ const CHROMIUM = [
   'google-chrome',
 ];
 const REDIS = [process.env.REDIS_SERVER, 'redis-server'];
+// The test helpers use the override as given, else the name on PATH.
+const SENTINEL = [process.env.REDIS_SENTINEL ?? 'redis-sentinel'];
+const REDIS_CLI = [process.env.REDIS_CLI ?? 'redis-cli'];
 const needs = [
   {
     what: 'redis-server',
     find: () => which(...REDIS),
     debian: 'redis-server',
     other: 'brew install redis, or set REDIS_SERVER to its path',
+  },
+  {
+    what: 'redis-sentinel',
+    find: () => which(...SENTINEL),
+    debian: 'redis-sentinel',
+    other: 'brew install redis, or set REDIS_SENTINEL to its path',
+  },
+  {
+    what: 'redis-cli',
+    find: () => which(...REDIS_CLI),
+    debian: 'redis-tools',
+    other: 'brew install redis, or set REDIS_CLI to its path',
   },
   {
     what: 'Chromium',

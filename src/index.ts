@@ -27,6 +27,7 @@ export type { LivebusAuthOptions } from './module/auth-options.interface.js';
 export {
   EventBusService,
   type EventBusServiceStats,
+  type PublishOptions,
 } from './bus/event-bus.service.js';
 export { LivebusDrain } from './bus/livebus-drain.js';
 export type {
@@ -92,6 +93,7 @@ export { ClientRequestError } from './delivery/client-request.js';
 
 export {
   TransportUnavailableError,
+  type AppendOptions,
   type EventTransport,
   type PublishReceipt,
   type TransportSink,
@@ -120,6 +122,7 @@ export {
 } from './core/subscription.js';
 export type { SubscribeOptions } from './core/livebus-core.js';
 export type { BusMessage, SnapshotState } from './core/bus-message.js';
+export { IdempotencyWindow } from './core/idempotency-window.js';
 
 export * from './protocol/index.js';
 

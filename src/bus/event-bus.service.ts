@@ -28,12 +28,15 @@ import type {
   TransportState,
   TransportStats,
 } from '../transports/event-transport.js';
+import { appendOptions, type PublishOptions } from './publish-options.js';
 import {
   RESOLVED_OPTIONS,
   type ResolvedEventBusOptions,
 } from './event-bus-options.js';
 import { EVENT_TRANSPORT } from './event-transport.token.js';
 import { BusNotReadyError } from '../core/errors.js';
+
+export type { PublishOptions };
 
 /** The core's counters, and the publishes refused before the module was ready. */
 export interface EventBusServiceStats extends EventBusStats {
@@ -149,18 +152,23 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
    * once it has stored the event; in memory the event has reached every
    * local subscriber before this returns, so calls without `await` keep
    * their order (with Redis too: one connection keeps the order).
+   * With `{ id }` it is idempotent: see {@link PublishOptions}.
    *
    * Never throws: every refusal is a rejected promise, so one `catch` (or
    * `await` in a `try`) handles them all.
-   * @throws (rejects) InvalidEventError (its `path` names the field) or EventTooLargeError
+   * @throws (rejects) InvalidEventError (its `path` names the field: `event.type`, `options.id`...) or EventTooLargeError
    * @throws (rejects) BusClosedError after shutdown began
    * @throws (rejects) BusNotReadyError before the module has initialised
    * @throws (rejects) TransportUnavailableError when Redis cannot take it
    */
-  publish<E extends EventOf<M>>(event: E): Promise<PublishReceipt> {
+  publish<E extends EventOf<M>>(
+    event: E,
+    options?: PublishOptions,
+  ): Promise<PublishReceipt> {
     try {
+      const append = appendOptions(options);
       this.assertReady();
-      return this.transport.append([this.bus.accept(event)]);
+      return this.transport.append([this.bus.accept(event)], append);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -169,13 +177,18 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
   /**
    * Publishes several events in order, all or nothing: a bad one rejects
    * with its index in `path` (`events[2].type`) and none is published.
-   * Resolves with the first event's `seq`; the others follow it. Never
+   * Resolves with the first event's `seq`; the others follow it. With
+   * `{ id }` the whole batch is idempotent (one id for all of it). Never
    * throws, like {@link publish}.
    */
-  publishAll(events: readonly unknown[]): Promise<PublishReceipt> {
+  publishAll(
+    events: readonly unknown[],
+    options?: PublishOptions,
+  ): Promise<PublishReceipt> {
     try {
+      const append = appendOptions(options);
       this.assertReady();
-      return this.transport.append(this.bus.acceptAll(events));
+      return this.transport.append(this.bus.acceptAll(events), append);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -189,32 +202,50 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
 
   /**
    * @internal Publishes what a worker posted: plain events (validated here)
-   * or events the worker helper encoded (checked here). Bad ones are
-   * returned as errors and skipped; the rest go in one append.
+   * or events the worker helper encoded (checked here), with the
+   * idempotency id of each (`ids[i]`, `null` for none). Bad ones are
+   * returned as errors and skipped; the rest go in order, those without an
+   * id together in one append, each one with an id in an append of its own.
    */
   publishFromWorker(
     events: readonly unknown[],
     preEncoded: boolean,
+    ids?: readonly unknown[],
   ): {
     accepted: number;
     refused: Error[];
-    appended: Promise<PublishReceipt> | null;
+    appended: Promise<unknown> | null;
   } {
-    const accepted: EncodedEvent[] = [];
+    const appends: { events: EncodedEvent[]; id?: string }[] = [];
     const refused: Error[] = [];
-    for (const event of events) {
+    let accepted = 0;
+    events.forEach((event, i) => {
       try {
-        accepted.push(
-          preEncoded ? this.bus.acceptEncoded(event) : this.bus.accept(event),
+        const id = ids?.[i] ?? undefined;
+        // Checked by appendOptions, whatever the worker sent.
+        const append = appendOptions(
+          id === undefined ? undefined : { id: id as string },
         );
+        const encoded = preEncoded
+          ? this.bus.acceptEncoded(event)
+          : this.bus.accept(event);
+        const last = appends.at(-1);
+        if (append?.id === undefined && last && last.id === undefined) {
+          last.events.push(encoded);
+        } else appends.push({ events: [encoded], id: append?.id });
+        accepted++;
       } catch (error) {
         refused.push(error as Error);
       }
-    }
+    });
+    // Started in order, each append keeps its place (see `publish`).
+    const appended = appends.map(({ events, id }) =>
+      this.transport.append(events, id === undefined ? undefined : { id }),
+    );
     return {
-      accepted: accepted.length,
+      accepted,
       refused,
-      appended: accepted.length > 0 ? this.transport.append(accepted) : null,
+      appended: appended.length > 0 ? Promise.all(appended) : null,
     };
   }
 

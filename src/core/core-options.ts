@@ -39,6 +39,18 @@ export interface LivebusCoreOptions {
   historyMaxAgeMs?: number;
   /** Most event JSON kept for resuming clients, in bytes (counted as characters). @default 33554432 (32 MiB) */
   historyMaxBytes?: number;
+  /**
+   * How long the transport remembers a publish's idempotency id
+   * (`publish(event, { id })`, the `Idempotency-Key` header), in ms: a
+   * publish again with the same id within it returns the first one's
+   * receipt instead of publishing again. @default 600000 (10 min)
+   */
+  idempotencyWindowMs?: number;
+  /**
+   * Most idempotency ids remembered (the oldest are forgotten first): the
+   * bound on their memory, whatever the publish rate. @default 100000
+   */
+  idempotencyMaxIds?: number;
 }
 
 /** Resolved core options: every field present. */
@@ -55,6 +67,8 @@ export const CORE_DEFAULTS: ResolvedCoreOptions = {
   historyMaxEvents: 10_000,
   historyMaxAgeMs: 5 * 60_000,
   historyMaxBytes: 32 * 1024 * 1024,
+  idempotencyWindowMs: 10 * 60_000,
+  idempotencyMaxIds: 100_000,
 };
 
 export function resolveCoreOptions(
@@ -98,6 +112,8 @@ export function resolveCoreOptions(
   }
   assertPositive('historyMaxAgeMs', resolved.historyMaxAgeMs);
   assertPositive('historyMaxBytes', resolved.historyMaxBytes);
+  assertPositive('idempotencyWindowMs', resolved.idempotencyWindowMs);
+  assertPositive('idempotencyMaxIds', resolved.idempotencyMaxIds);
   if (!OVERFLOW_POLICIES.includes(resolved.overflow)) {
     throw new TypeError(
       `overflow must be 'drop-oldest', 'conflate' or 'disconnect', got ${describeValue(resolved.overflow)}`,

@@ -15,6 +15,7 @@ export {
   type OverflowPolicy,
 } from './subscription.js';
 export type { BusMessage, SnapshotState } from './bus-message.js';
+export { IdempotencyWindow } from './idempotency-window.js';
 export {
   BusClosedError,
   EventTooLargeError,

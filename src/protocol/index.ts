@@ -3,3 +3,4 @@ export * from './codes.js';
 export * from './messages.js';
 export * from './event-types.js';
 export * from './event-map.js';
+export * from './idempotency.js';

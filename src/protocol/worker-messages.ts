@@ -20,6 +20,11 @@ export type WorkerToParentMessage =
       /** Events validated and encoded in the worker, in publish order. */
       readonly kind: 'livebus:batch';
       readonly events: readonly EncodedEvent[];
+      /**
+       * The idempotency id of each event (`null`: none), when one has an id
+       * (`publish(event, { id })`).
+       */
+      readonly ids?: readonly (string | null)[];
       /** Events the worker dropped (oldest first) since the previous batch. */
       readonly dropped: number;
     }

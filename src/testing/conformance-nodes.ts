@@ -10,6 +10,11 @@ import {
 /** A type the suite's buses never keep in their snapshot. */
 export const TRANSIENT_TYPE = 'conformance.transient';
 
+/** The suite's buses remember idempotency ids this long (ms)... */
+export const IDEMPOTENCY_WINDOW_MS = 1000;
+/** ...and at most this many. */
+export const IDEMPOTENCY_MAX_IDS = 20;
+
 /** One node of the suite: a bus of its own, fed by one transport. */
 export interface ConformanceNode {
   readonly bus: LivebusCore;
@@ -36,6 +41,8 @@ export class ConformanceNodes {
       historyMaxEvents: 1000,
       queueCapacity: 1000,
       transientTypes: [TRANSIENT_TYPE],
+      idempotencyWindowMs: IDEMPOTENCY_WINDOW_MS,
+      idempotencyMaxIds: IDEMPOTENCY_MAX_IDS,
     });
     const transport = await this.create();
     const subscription = bus.subscribe();

@@ -9,6 +9,7 @@ import {
   until,
 } from './conformance-nodes.js';
 import type { TransportConformanceHarness } from './harness.js';
+import { describeIdempotencyConformance } from './idempotency-conformance.js';
 import { describeOutageConformance } from './outage-conformance.js';
 import { describeSharedConformance } from './shared-conformance.js';
 import type { PublishReceipt } from '../transports/event-transport.js';
@@ -18,7 +19,9 @@ export type { TransportConformanceHarness };
 /**
  * Registers (with Jest's `describe`/`it`) the cases every `EventTransport`
  * must pass: ordering and contiguous seqs, the receipt's epoch, appends
- * refused before start and after stop, and shutdown; for a shared transport
+ * refused before start and after stop, idempotency ids (an id stored once,
+ * remembered within the bus's window, forgotten after), and shutdown; for a
+ * shared transport
  * also two nodes in one stream, a node started later or restarted loading
  * the shared state, and a new epoch when the backend loses its data; with
  * an `outage`, errors while the backend is down and recovery after.
@@ -156,6 +159,7 @@ export function describeTransportConformance(
       caseTimeoutMs,
     );
 
+    describeIdempotencyConformance(harness, nodes, timeoutMs);
     if (harness.shared) describeSharedConformance(harness, nodes, timeoutMs);
     else {
       it(

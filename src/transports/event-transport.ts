@@ -8,6 +8,23 @@ export interface PublishReceipt {
   readonly seq: number;
   /** The stream the seq belongs to. */
   readonly epoch: string;
+  /**
+   * `true` when the append's idempotency id had been stored already: this
+   * is that first append's receipt, and nothing was appended again.
+   */
+  readonly duplicate?: boolean;
+}
+
+/** How to append: see {@link EventTransport.append}. */
+export interface AppendOptions {
+  /**
+   * The append's idempotency id (checked by the bus: 1 to 200 visible ASCII
+   * characters). An append whose id the transport stored within the bus's
+   * `idempotencyWindowMs` (and among its newest `idempotencyMaxIds` ids)
+   * appends nothing and resolves with the stored receipt, marked
+   * `duplicate`. The id names the append, not its content.
+   */
+  readonly id?: string;
 }
 
 /** Where a transport is: `degraded` while its backend is unreachable. */
@@ -44,13 +61,22 @@ export interface TransportSink {
   readonly lastSeq: number;
   /**
    * The bus's bounds, for a transport that keeps events of its own: how
-   * many a node keeps for resuming clients (`historyMaxEvents`), which types
-   * the snapshot never keeps (`transientTypes`), a subscriber's queue size
-   * (`queueCapacity`: feed a backlog in smaller steps).
+   * many a node keeps for resuming clients, and for how long
+   * (`historyMaxEvents`, `historyMaxAgeMs`), which types the snapshot never
+   * keeps (`transientTypes`) and how many it keeps (`snapshotMaxTypes`), a
+   * subscriber's queue size (`queueCapacity`: feed a backlog in smaller
+   * steps), and how long and how many idempotency ids are remembered
+   * (`idempotencyWindowMs`, `idempotencyMaxIds`).
    */
   readonly options: Pick<
     ResolvedCoreOptions,
-    'historyMaxEvents' | 'transientTypes' | 'queueCapacity'
+    | 'historyMaxEvents'
+    | 'historyMaxAgeMs'
+    | 'transientTypes'
+    | 'snapshotMaxTypes'
+    | 'queueCapacity'
+    | 'idempotencyWindowMs'
+    | 'idempotencyMaxIds'
   >;
   /** Gives an accepted event the next seq and delivers it here at once. */
   sequence(event: EncodedEvent): { readonly seq: number };
@@ -87,6 +113,14 @@ export interface TransportSink {
  * - `append` numbers events in call order (calls not awaited keep their
  *   order), contiguously, and every node's sink receives them in that order
  *   with those seqs.
+ * - An append with an idempotency id ({@link AppendOptions.id}) that the
+ *   transport stored (on any node) within `idempotencyWindowMs`, among the
+ *   newest `idempotencyMaxIds`, appends nothing and resolves with the first
+ *   append's receipt, `duplicate: true`; the check and the append are one
+ *   atomic step, so two appends with one id store it once. Ids older or
+ *   fewer than that are forgotten (bounded memory). An id is stored with
+ *   its events or not at all: if the backend loses the events, it loses the
+ *   id too, and an append again with it publishes them again.
  * - A numbering that restarts (the backend lost its data) is a new epoch,
  *   told to every node's sink through `restart`.
  * - `start` loads what the backend keeps (epoch, seq, latest events, and
@@ -121,11 +155,15 @@ export interface EventTransport {
   start(sink: TransportSink): Promise<void>;
   /**
    * Appends accepted events, in order, and resolves with the first one's seq
-   * (the rest follow it contiguously). Rejects with
+   * (the rest follow it contiguously), or, for an id already stored, with
+   * that append's receipt (`duplicate: true`). Rejects with
    * `TransportUnavailableError` when the backend cannot take them now, or
    * did not confirm them (its `maybePublished` tells which).
    */
-  append(events: readonly EncodedEvent[]): Promise<PublishReceipt>;
+  append(
+    events: readonly EncodedEvent[],
+    options?: AppendOptions,
+  ): Promise<PublishReceipt>;
   /** Stops reading and disconnects. */
   stop(): Promise<void>;
   /** Optional: how the shared backend is doing (a memory transport has nothing to say). */
@@ -143,7 +181,9 @@ export class TransportUnavailableError extends Error {
    * connected, or it answered with an error), so nothing was published and
    * publishing again is safe. `true`: they were sent and the answer was
    * lost (the connection dropped) or did not come in time, so they may
-   * have been published: check (the snapshot, or the stream a subscriber
+   * have been published. Publishing them again with the same idempotency
+   * id (`publish(event, { id })`) is safe: stored, they are not stored
+   * again. Without an id, check (the snapshot, or the stream a subscriber
    * sees) before publishing them again, or they may appear twice.
    */
   readonly maybePublished: boolean;

@@ -1,6 +1,8 @@
 import type { EncodedEvent } from '../core/event-codec.js';
+import { IdempotencyWindow } from '../core/idempotency-window.js';
 import {
   TransportUnavailableError,
+  type AppendOptions,
   type EventTransport,
   type PublishReceipt,
   type TransportSink,
@@ -16,6 +18,7 @@ export class MemoryTransport implements EventTransport {
   readonly name = 'memory';
   private sink: TransportSink | null = null;
   private _state: TransportState = 'starting';
+  private ids: IdempotencyWindow<PublishReceipt> | null = null;
 
   get state(): TransportState {
     return this._state;
@@ -23,10 +26,17 @@ export class MemoryTransport implements EventTransport {
 
   async start(sink: TransportSink): Promise<void> {
     this.sink = sink;
+    this.ids = new IdempotencyWindow(
+      sink.options.idempotencyWindowMs,
+      sink.options.idempotencyMaxIds,
+    );
     this._state = 'ready';
   }
 
-  append(events: readonly EncodedEvent[]): Promise<PublishReceipt> {
+  append(
+    events: readonly EncodedEvent[],
+    options?: AppendOptions,
+  ): Promise<PublishReceipt> {
     const sink = this.sink;
     if (this._state !== 'ready' || !sink) {
       return Promise.reject(
@@ -35,13 +45,18 @@ export class MemoryTransport implements EventTransport {
         ),
       );
     }
-    const seq = sink.lastSeq + 1;
+    const id = options?.id;
+    const stored = id === undefined ? undefined : this.ids?.get(id);
+    if (stored) return Promise.resolve({ ...stored, duplicate: true });
+    const receipt = { seq: sink.lastSeq + 1, epoch: sink.epoch };
     for (const event of events) sink.sequence(event);
-    return Promise.resolve({ seq, epoch: sink.epoch });
+    if (id !== undefined) this.ids?.remember(id, receipt);
+    return Promise.resolve(receipt);
   }
 
   async stop(): Promise<void> {
     this._state = 'stopped';
     this.sink = null;
+    this.ids = null;
   }
 }

@@ -13,6 +13,8 @@ import { BoundedQueue } from '../core/bounded-queue.js';
 import { encodeEvent, type EncodedEvent } from '../core/event-codec.js';
 import { CORE_DEFAULTS } from '../core/core-options.js';
 import type { BusEvent } from '../protocol/event-map.js';
+import { idempotencyIdProblem } from '../protocol/idempotency.js';
+import { InvalidEventError } from '../core/errors.js';
 import {
   WORKER_DEFAULTS,
   type MonitorCommand,
@@ -54,7 +56,9 @@ const settings = ((): LivebusWorkerData => {
 // leaves when it has been relayed into the bus (the parent acknowledges), so
 // a worker faster than the main thread never piles messages up in the port.
 // What waits meanwhile stays here, bounded.
-const pending = new BoundedQueue<EncodedEvent>(settings.maxPending);
+const pending = new BoundedQueue<EncodedEvent & { id?: string }>(
+  settings.maxPending,
+);
 let inFlight = false;
 let flushScheduled = false;
 let droppedSinceLastBatch = 0;
@@ -107,11 +111,18 @@ function send(): void {
     inFlight = true;
     const dropped = droppedSinceLastBatch;
     droppedSinceLastBatch = 0;
-    post({
-      kind: 'livebus:batch',
-      events: pending.take(settings.maxBatch),
-      dropped,
-    });
+    const batch = pending.take(settings.maxBatch);
+    const events = batch.map(({ type, json }) => ({ type, json }));
+    post(
+      batch.some((event) => event.id !== undefined)
+        ? {
+            kind: 'livebus:batch',
+            events,
+            ids: batch.map((event) => event.id ?? null),
+            dropped,
+          }
+        : { kind: 'livebus:batch', events, dropped },
+    );
   }
   if (pending.length === 0 && drainWaiters.length > 0) {
     const waiters = drainWaiters;
@@ -138,9 +149,20 @@ export function getWorkerData<T = unknown>(): T {
  * is waiting): a producer that can wait should `await drained()` before
  * publishing more. One that does not is still bounded: past `maxPending`
  * waiting events the oldest are dropped, counted and reported to the parent.
+ *
+ * `options.id` makes it idempotent, as `EventBusService.publish(event,
+ * { id })`: an event published again with an id stored within the bus's
+ * `idempotencyWindowMs` (by this worker, a restarted one, or any node with
+ * Redis) is not published again. A bad id throws `InvalidEventError` here.
  */
-export function publish(event: BusEvent): boolean {
-  if (pending.push(encodeEvent(event, settings.maxEventBytes))) {
+export function publish(event: BusEvent, options?: { id?: string }): boolean {
+  const id = options?.id;
+  if (id !== undefined) {
+    const problem = idempotencyIdProblem(id);
+    if (problem) throw new InvalidEventError('options.id', problem);
+  }
+  const encoded = encodeEvent(event, settings.maxEventBytes);
+  if (pending.push(id === undefined ? encoded : { ...encoded, id })) {
     droppedSinceLastBatch++;
   }
   if (!flushScheduled) {

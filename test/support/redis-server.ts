@@ -16,7 +16,8 @@ export function assertRedisServerInstalled(): void {
   }
 }
 
-async function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (for a server of the test's own). */
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -24,7 +25,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+/** Resolves once something listens on `port` of 127.0.0.1. */
+export async function waitForPort(
+  port: number,
+  timeoutMs = 5000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const open = await new Promise<boolean>((resolve) => {
@@ -42,22 +47,36 @@ async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
   }
 }
 
+/** How to run a {@link RedisServer}. */
+export interface RedisServerOptions {
+  /** Where its files go: an RDB written only on `SAVE`, or the AOF. */
+  dir?: string;
+  /** Append-only file in `dir`, fsynced at every write: a SIGKILL loses nothing. */
+  appendonly?: boolean;
+  /** More `redis-server` arguments (`--replicaof`, `--cluster-enabled`...). */
+  args?: string[];
+}
+
 /**
  * A real redis-server of the test's own, on a free port, with nothing on
  * disk, or, given `dir`, with its RDB file there: written only on `SAVE`
- * and read back by every (re)start, as after a restore from a backup.
+ * and read back by every (re)start, as after a restore from a backup (or,
+ * with `appendonly`, its AOF, fsynced at every write).
  */
 export class RedisServer {
   private child: ChildProcess | null = null;
+  private readonly dir?: string;
 
   private constructor(
     readonly port: number,
-    private readonly dir?: string,
-  ) {}
+    private readonly options: RedisServerOptions,
+  ) {
+    this.dir = options.dir;
+  }
 
-  static async start(options: { dir?: string } = {}): Promise<RedisServer> {
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     assertRedisServerInstalled();
-    const server = new RedisServer(await freePort(), options.dir);
+    const server = new RedisServer(await freePort(), options);
     await server.restart();
     return server;
   }
@@ -85,9 +104,11 @@ export class RedisServer {
         '127.0.0.1',
         '--save',
         '',
-        '--appendonly',
-        'no',
+        ...(this.options.appendonly
+          ? ['--appendonly', 'yes', '--appendfsync', 'always']
+          : ['--appendonly', 'no']),
         ...(this.dir ? ['--dir', this.dir, '--dbfilename', 'dump.rdb'] : []),
+        ...(this.options.args ?? []),
       ],
       { stdio: 'ignore' },
     );

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import {
+  IdempotencyWindow,
   TransportUnavailableError,
+  type AppendOptions,
   type EventTransport,
   type PublishReceipt,
   type TransportSink,
@@ -24,6 +26,8 @@ export class SharedLog {
   seq = 0;
   entries: LogEntry[] = [];
   readonly latest = new Map<string, { seq: number; json: string }>();
+  /** The idempotency ids stored, with their receipts (bounded by the first node's options). */
+  private ids: IdempotencyWindow<PublishReceipt> | null = null;
   private _available = true;
   private readonly readers = new Set<SharedLogTransport>();
 
@@ -44,10 +48,21 @@ export class SharedLog {
     this.seq = 0;
     this.entries = [];
     this.latest.clear();
+    this.ids = null;
     for (const reader of this.readers) reader.backendChanged();
   }
 
-  append(events: readonly { type: string; json: string }[]): PublishReceipt {
+  append(
+    events: readonly { type: string; json: string }[],
+    id: string | undefined,
+    bounds: TransportSink['options'],
+  ): PublishReceipt {
+    this.ids ??= new IdempotencyWindow(
+      bounds.idempotencyWindowMs,
+      bounds.idempotencyMaxIds,
+    );
+    const stored = id === undefined ? undefined : this.ids.get(id);
+    if (stored) return { ...stored, duplicate: true };
     const first = this.seq + 1;
     for (const { type, json } of events) {
       const seq = ++this.seq;
@@ -57,7 +72,9 @@ export class SharedLog {
     }
     this.entries.splice(0, Math.max(0, this.entries.length - this.maxEntries));
     for (const reader of this.readers) reader.backendChanged();
-    return { seq: first, epoch: this.epoch };
+    const receipt = { seq: first, epoch: this.epoch };
+    if (id !== undefined) this.ids.remember(id, receipt);
+    return receipt;
   }
 
   listen(reader: SharedLogTransport): void {
@@ -99,8 +116,9 @@ export class SharedLogTransport implements EventTransport {
 
   append(
     events: readonly { type: string; json: string }[],
+    options?: AppendOptions,
   ): Promise<PublishReceipt> {
-    if (this._state === 'starting' || this._state === 'stopped') {
+    if (this._state === 'starting' || this._state === 'stopped' || !this.sink) {
       return Promise.reject(
         new TransportUnavailableError(`the transport is ${this._state}`),
       );
@@ -112,7 +130,9 @@ export class SharedLogTransport implements EventTransport {
         ),
       );
     }
-    return Promise.resolve(this.log.append(events));
+    return Promise.resolve(
+      this.log.append(events, options?.id, this.sink.options),
+    );
   }
 
   async stop(): Promise<void> {

@@ -25,6 +25,10 @@ import { EventBusService } from '../../bus/event-bus.service.js';
 import { LivebusEntry } from '../auth/livebus-auth.guard.js';
 import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  idempotencyIdProblem,
+} from '../../protocol/idempotency.js';
 import { checkParsedBody, readJsonBody } from './ingest-body.js';
 import {
   claimIngestRoutes,
@@ -42,6 +46,12 @@ export interface IngestResult {
   /** `seq` of the first and last of them. */
   firstSeq: number;
   lastSeq: number;
+  /**
+   * `true` when the request's `Idempotency-Key` had been published already
+   * (within `idempotencyWindowMs`): nothing was published again, and the
+   * seqs are the first request's.
+   */
+  duplicate?: true;
 }
 
 type IngestRequest = IncomingMessage & { body?: unknown };
@@ -58,7 +68,10 @@ interface HeaderWritable {
  * JSON, `403` an event type the principal may not publish (the `auth`
  * option's `canPublish`). The route reads its own body (the app's body
  * parsers pass it by, see `claimIngestRoutes`), after the app's guards,
- * counting the bytes it reads against `maxRequestBytes`.
+ * counting the bytes it reads against `maxRequestBytes`. An
+ * `Idempotency-Key` header makes it idempotent: the same key again (within
+ * `idempotencyWindowMs`) publishes nothing and answers with the first
+ * request's seqs.
  */
 @UseFilters(BusExceptionFilter)
 export class EventsController implements OnModuleInit {
@@ -96,6 +109,7 @@ export class EventsController implements OnModuleInit {
     @Res({ passthrough: true }) res: HeaderWritable,
   ): Promise<IngestResult> {
     const body = await this.body(req, res);
+    const id = idempotencyKey(req.headers);
     const events = Array.isArray(body) ? body : [body];
     if (events.length === 0) {
       throw new BadRequestException(ingestMessages.emptyArray());
@@ -111,13 +125,15 @@ export class EventsController implements OnModuleInit {
     this.auth.assertPublishable(req, events, !Array.isArray(body));
     // A single object keeps `event.…` paths in errors; an array names
     // indexes. The bus's refusals are answered by BusExceptionFilter.
-    const { seq } = Array.isArray(body)
-      ? await this.bus.publishAll(events)
-      : await this.bus.publish(body as never);
+    const options = id === undefined ? undefined : { id };
+    const { seq, duplicate } = Array.isArray(body)
+      ? await this.bus.publishAll(events, options)
+      : await this.bus.publish(body as never, options);
     return {
       accepted: events.length,
       firstSeq: seq,
       lastSeq: seq + events.length - 1,
+      ...(duplicate ? { duplicate: true as const } : {}),
     };
   }
 
@@ -142,6 +158,24 @@ export class EventsController implements OnModuleInit {
       throw error;
     }
   }
+}
+
+/** The request's `Idempotency-Key`, checked (`400` naming the header otherwise). */
+function idempotencyKey(headers: IngestRequest['headers']): string | undefined {
+  const value = headers[IDEMPOTENCY_KEY_HEADER.toLowerCase()];
+  if (value === undefined) return undefined;
+  const problem = Array.isArray(value)
+    ? 'must be given once'
+    : idempotencyIdProblem(value);
+  if (problem) {
+    throw new BadRequestException({
+      statusCode: HttpStatus.BAD_REQUEST,
+      error: 'Bad Request',
+      message: ingestMessages.badIdempotencyKey(problem),
+      field: IDEMPOTENCY_KEY_HEADER,
+    });
+  }
+  return value as string;
 }
 
 /** @internal An ingest controller bound to `path` (routes are class metadata). */

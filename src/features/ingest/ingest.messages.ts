@@ -23,4 +23,6 @@ export const ingestMessages = {
   notUtf8: (): string => 'request body is not valid UTF-8; send JSON in UTF-8',
   unreadable: (): string =>
     'request body could not be read to its end (the client went away, or its compression is broken)',
+  badIdempotencyKey: (problem: string): string =>
+    `header Idempotency-Key ${problem}; send one key (a UUID, say) per request, and the same key when you retry it`,
 };

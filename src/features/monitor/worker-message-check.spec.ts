@@ -33,6 +33,67 @@ describe('checkWorkerMessage', () => {
     );
   });
 
+  it('checks the ids of a batch: one per event, each null or a valid idempotency id', () => {
+    const a = encoded({ type: 'a', n: 1 });
+    const b = encoded({ type: 'b', n: 2 });
+    expect(
+      checkWorkerMessage(
+        {
+          kind: 'livebus:batch',
+          events: [a, b],
+          ids: ['order-1', null],
+          dropped: 0,
+        },
+        limits,
+      ),
+    ).toEqual({
+      kind: 'livebus:batch',
+      events: [{ ...a, id: 'order-1' }, b],
+      dropped: 0,
+    });
+    // A bad id refuses its event only, naming it; the others go on.
+    const checked = checkWorkerMessage(
+      {
+        kind: 'livebus:batch',
+        events: [a, b],
+        ids: ['with space', 'ok-2'],
+        dropped: 0,
+      },
+      limits,
+    );
+    expect(checked).toMatchObject({
+      kind: 'livebus:batch',
+      events: [
+        expect.stringMatching(/^ids\[0\]: must be visible ASCII/),
+        { ...b, id: 'ok-2' },
+      ],
+    });
+    for (const id of [42, '', 'x'.repeat(201), {}]) {
+      const one = checkWorkerMessage(
+        { kind: 'livebus:batch', events: [a], ids: [id], dropped: 0 },
+        limits,
+      );
+      expect(one.kind === 'livebus:batch' && one.events[0]).toEqual(
+        expect.stringMatching(/^ids\[0\]: /),
+      );
+    }
+    // ids that are not one entry per event refuse the batch whole.
+    for (const ids of [
+      'order-1',
+      [null],
+      [null, null, null],
+      { 0: 'x' },
+      null,
+    ]) {
+      expect(
+        checkWorkerMessage(
+          { kind: 'livebus:batch', events: [a, b], ids, dropped: 0 },
+          limits,
+        ),
+      ).toMatchObject({ kind: 'malformed', batch: true });
+    }
+  });
+
   it('checks every field of a batch', () => {
     const good = encoded({ type: 'a', n: 1 });
     expect(

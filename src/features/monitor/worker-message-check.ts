@@ -3,6 +3,7 @@ import {
   isEventType,
   quotePrefix,
 } from '../../protocol/event-types.js';
+import { idempotencyIdProblem } from '../../protocol/idempotency.js';
 import {
   isWorkerProtocolMessage,
   type EncodedEvent,
@@ -21,9 +22,12 @@ const MAX_JSON_DEPTH = 64;
 /** Longest worker log line kept, in characters. */
 const MAX_LOG_LENGTH = 1000;
 
+/** A checked event of a batch, with its idempotency id when it has one. */
+export type CheckedEvent = EncodedEvent & { readonly id?: string };
+
 /** A batch whose fields were checked: each event, or why it is refused. */
 export interface CheckedBatch {
-  readonly events: readonly (EncodedEvent | string)[];
+  readonly events: readonly (CheckedEvent | string)[];
   readonly dropped: number;
 }
 
@@ -72,7 +76,7 @@ function checkBatch(
   fields: Record<string, unknown>,
   limits: WorkerMessageLimits,
 ): CheckedWorkerMessage {
-  const { events, dropped } = fields;
+  const { events, dropped, ids } = fields;
   if (!Array.isArray(events)) {
     return malformed('batch: events must be an array', true);
   }
@@ -92,12 +96,23 @@ function checkBatch(
       true,
     );
   }
-  const checked: (EncodedEvent | string)[] = [];
+  if (
+    ids !== undefined &&
+    (!Array.isArray(ids) || ids.length !== events.length)
+  ) {
+    return malformed(
+      'batch: ids must be an array with one entry (an id or null) per event',
+      true,
+    );
+  }
+  const checked: (CheckedEvent | string)[] = [];
   for (let i = 0; i < events.length; i++) {
     const problem = encodedEventProblem(events[i], limits.maxEventBytes);
-    checked.push(
-      typeof problem === 'string' ? `events[${i}]: ${problem}` : problem,
-    );
+    const id: unknown = ids === undefined ? null : ids[i];
+    const idProblem = id === null ? null : idempotencyIdProblem(id);
+    if (typeof problem === 'string') checked.push(`events[${i}]: ${problem}`);
+    else if (idProblem) checked.push(`ids[${i}]: ${idProblem}`);
+    else checked.push(id === null ? problem : { ...problem, id: id as string });
   }
   return { kind: 'livebus:batch', events: checked, dropped };
 }

@@ -1,10 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { EventBusService } from '../../bus/event-bus.service.js';
 import { BoundedQueue } from '../../core/bounded-queue.js';
-import type {
-  EncodedEvent,
-  ParentToWorkerMessage,
-} from '../../protocol/worker-messages.js';
+import type { ParentToWorkerMessage } from '../../protocol/worker-messages.js';
 import type { MonitorStats } from './monitor.types.js';
 import type { WorkerLimits } from '../limits/source-limits.js';
 import { ThrottledLog } from './throttled-log.js';
@@ -13,7 +10,7 @@ import {
   type InboxLimits,
   type InboxSink,
 } from './worker-inbox.js';
-import type { CheckedBatch } from './worker-message-check.js';
+import type { CheckedBatch, CheckedEvent } from './worker-message-check.js';
 
 /** Drops in the worker are logged at most this often, with the count since. */
 const DROP_WARNING_INTERVAL_MS = 10_000;
@@ -82,7 +79,7 @@ export class WorkerRelay implements InboxSink {
   relayBatch(batch: CheckedBatch): Promise<number> {
     this.counters.batches++;
     this.noteDroppedInWorker(batch.dropped);
-    const accepted: EncodedEvent[] = [];
+    const accepted: CheckedEvent[] = [];
     for (const event of batch.events) {
       if (typeof event === 'string') this.refused(event);
       else accepted.push(event);
@@ -181,9 +178,14 @@ export class WorkerRelay implements InboxSink {
     }
     const events = this.admitted(given, preEncoded);
     if (events.length === 0) return 0;
+    // A helper's events carry their idempotency ids (checked with the batch).
+    const ids = preEncoded
+      ? events.map((event) => (event as CheckedEvent).id ?? null)
+      : undefined;
     const { accepted, refused, appended } = this.bus.publishFromWorker(
       events,
       preEncoded,
+      ids?.some((id) => id !== null) ? ids : undefined,
     );
     const holdMs = preEncoded ? (this.policy?.charge(accepted) ?? 0) : 0;
     this.counters.relayed += accepted;

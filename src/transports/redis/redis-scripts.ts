@@ -1,64 +1,135 @@
 // The Lua scripts the Redis transport runs: each one atomic, so that the
-// counter, the stream and the latest-per-type hash always agree.
+// counter, the stream, the latest-per-type hash and the idempotency ids
+// always agree. Every key is under one prefix (one hash tag in a cluster),
+// so each script touches one slot.
 
 // Which numbering (epoch) the data in Redis belongs to, run by both scripts
-// below before anything else (KEYS[1] epoch, KEYS[2] run id, ARGV[1] a fresh
-// epoch). A missing epoch (a fresh or wiped Redis) is created. So is a new
-// one when Redis is not the run the epoch was made in: a Redis restarted
-// from an RDB/AOF file, or a replica promoted by a failover, may hold an
-// older seq counter than the nodes have already passed, and reusing those
-// seqs in the same epoch would make every node drop the new events as
-// duplicates. Any restart or failover therefore costs clients one reset
-// (a snapshot marked reset), even when no data was lost: safe, never
-// silent. The run id is the server's INFO run_id (new at every start).
+// below before anything else. KEYS[1] epoch, KEYS[2] run id, KEYS[3] seq;
+// ARGV[1] a fresh epoch, ARGV[2] the caller's epoch and ARGV[3] the highest
+// seq it knows of in it, ARGV[4] '1' when the caller saw the stream go
+// back in time (an entry it had not read numbered at or below what it had),
+// ARGV[5] '1' to compare Redis's run_id (where the ACL allows INFO).
+//
+// A new epoch starts when Redis may hold less than the nodes have seen,
+// since reusing those seqs in the same epoch would make every node drop the
+// new events as duplicates:
+// - the epoch key is missing (a fresh or wiped Redis);
+// - where the ACL allows INFO: Redis is not the run the epoch was made in
+//   (its run_id changed: a restart, from an RDB/AOF file or empty, or a
+//   replica promoted by a failover), even when nothing was lost;
+// - always: the caller, in the current epoch, knows a seq past Redis's
+//   counter, or saw the stream go back (a restart or failover that lost
+//   writes, told by any node that had read them; without INFO, this is how
+//   a Redis gone back in time is told apart).
+// Any of these costs clients one reset (a snapshot marked reset): safe,
+// never silent.
 const EPOCH_CHECK = `
-local runid = string.match(redis.call('INFO', 'server'), 'run_id:(%x+)')
-if not runid then
-  return redis.error_reply('livebus: INFO server shows no run_id, so a Redis gone back in time could not be told apart')
-end
 local epoch = redis.call('GET', KEYS[1])
-if not epoch or redis.call('GET', KEYS[2]) ~= runid then
+local fresh = not epoch
+local info = ARGV[5] == '1' and redis.pcall('INFO', 'server')
+if type(info) == 'string' then
+  local runid = string.match(info, 'run_id:(%x+)')
+  if runid and redis.call('GET', KEYS[2]) ~= runid then
+    fresh = true
+    redis.call('SET', KEYS[2], runid)
+  end
+end
+if not fresh and epoch == ARGV[2] then
+  if ARGV[4] == '1' or tonumber(redis.call('GET', KEYS[3]) or '0') < tonumber(ARGV[3]) then
+    fresh = true
+  end
+end
+if fresh then
   epoch = ARGV[1]
   redis.call('SET', KEYS[1], epoch)
-  redis.call('SET', KEYS[2], runid)
 end
 `;
 
-/** Returns the epoch (starting a new one if needed); run inside the MULTI that loads the shared state. */
+/** Returns the epoch (starting a new one if needed); run inside the MULTI that reads the stream's head. */
 export const EPOCH_SCRIPT = `${EPOCH_CHECK}
 return epoch
 `;
 
+/** How many arguments of {@link APPEND_SCRIPT} come before the events. */
+export const APPEND_FIXED_ARGS = 11;
+
 /**
- * Appends a batch in one round trip: KEYS epoch, run id, seq, stream,
- * latest; ARGV a fresh epoch, the stream's MAXLEN, then per event its type,
- * JSON and '1' to keep it as its type's latest ('0': a transient type).
- * Returns `{first seq, epoch}`. Every check that can fail comes before the
- * first XADD, so an error reply means nothing was published (short of
- * someone giving the stream or hash key another type).
+ * Appends a batch in one round trip. KEYS: epoch, run id, seq, stream,
+ * latest, latest order, ids, id order. ARGV: the five of the epoch check,
+ * then the stream's MAXLEN, its most age in ms ('0': none), the most types
+ * the latest hash keeps, the idempotency id ('' for none), how long ids are
+ * kept in ms and how many at most, then per event its type, JSON and '1'
+ * to keep it as its type's latest ('0': a transient type).
+ *
+ * Returns `{first seq, epoch, 0}`, or for an id already stored the receipt
+ * it was stored with, `{seq, epoch, 1}`, appending nothing. Every check that
+ * can fail comes before the first XADD, so an error reply means nothing was
+ * published (short of someone giving a key of the bus another type).
+ *
+ * Bounded: the stream by MAXLEN and by age (MINID, from the time in the
+ * newest id: the stream's own clock, monotonic even across a failover to a
+ * node whose wall clock is behind); the latest hash by the number of types,
+ * the least recently updated dropped first, as the snapshot drops them
+ * (not yet by `snapshotMaxBytes`: each node's core bounds what it loads by
+ * bytes; a byte sum kept beside the order would bound the hash too); the ids by count and by age (Redis's clock), at most
+ * 100 expired ones forgotten per append.
  */
 export const APPEND_SCRIPT = `${EPOCH_CHECK}
-local n = (#ARGV - 2) / 3
-local last = redis.call('INCRBY', KEYS[3], n)
-local first = last - n + 1
-for i = 0, n - 1 do
-  local seq = first + i
-  local etype = ARGV[3 + i * 3]
-  local json = ARGV[4 + i * 3]
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[2], '*', 's', seq, 't', etype, 'j', json, 'e', epoch)
-  if ARGV[5 + i * 3] == '1' then
-    redis.call('HSET', KEYS[5], etype, seq .. ' ' .. json)
+local id = ARGV[9]
+local now = 0
+if id ~= '' then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', '(' .. (now - tonumber(ARGV[10])), 'LIMIT', 0, 100)
+  if #expired > 0 then
+    redis.call('ZREM', KEYS[8], unpack(expired))
+    redis.call('HDEL', KEYS[7], unpack(expired))
+  end
+  local stored = redis.call('HGET', KEYS[7], id)
+  if stored then
+    local space = string.find(stored, ' ', 1, true)
+    return {tonumber(string.sub(stored, 1, space - 1)), string.sub(stored, space + 1), 1}
   end
 end
-return {first, epoch}
+local n = (#ARGV - ${APPEND_FIXED_ARGS}) / 3
+local last = redis.call('INCRBY', KEYS[3], n)
+local first = last - n + 1
+local newest
+for i = 0, n - 1 do
+  local seq = first + i
+  local at = ${APPEND_FIXED_ARGS} + 1 + i * 3
+  local etype = ARGV[at]
+  local json = ARGV[at + 1]
+  newest = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[6], '*', 's', seq, 't', etype, 'j', json, 'e', epoch)
+  if ARGV[at + 2] == '1' then
+    redis.call('HSET', KEYS[5], etype, seq .. ' ' .. json)
+    redis.call('ZADD', KEYS[6], seq, etype)
+  end
+end
+local maxAge = tonumber(ARGV[7])
+if maxAge > 0 then
+  local ms = tonumber(string.match(newest, '^(%d+)'))
+  if ms > maxAge then
+    redis.call('XTRIM', KEYS[4], 'MINID', '~', ms - maxAge)
+  end
+end
+local excess = redis.call('ZCARD', KEYS[6]) - tonumber(ARGV[8])
+if excess > 0 then
+  local gone = redis.call('ZPOPMIN', KEYS[6], excess)
+  for i = 1, #gone, 2 do
+    redis.call('HDEL', KEYS[5], gone[i])
+  end
+end
+if id ~= '' then
+  redis.call('HSET', KEYS[7], id, first .. ' ' .. epoch)
+  redis.call('ZADD', KEYS[8], now, id)
+  local over = redis.call('ZCARD', KEYS[8]) - tonumber(ARGV[11])
+  if over > 0 then
+    local gone = redis.call('ZPOPMIN', KEYS[8], over)
+    for i = 1, #gone, 2 do
+      redis.call('HDEL', KEYS[7], gone[i])
+    end
+  end
+end
+return {first, epoch, 0}
 `;
-
-/** {@link APPEND_SCRIPT} as the command ioredis defines for it. */
-export type AppendCommand = (
-  epochKey: string,
-  runIdKey: string,
-  seqKey: string,
-  streamKey: string,
-  latestKey: string,
-  ...args: (string | number)[]
-) => Promise<[number, string]>;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { EncodedEvent } from '../../core/event-codec.js';
 import { LatencyHistogram } from '../../core/latency-histogram.js';
 import {
   TransportUnavailableError,
+  type AppendOptions,
   type EventTransport,
   type PublishReceipt,
   type TransportSink,
@@ -11,39 +11,46 @@ import {
   type TransportStats,
 } from '../event-transport.js';
 import {
-  REDIS_DEFAULTS,
+  createConnections,
+  infoAllowed,
+  type AppendCommand,
+  type RedisClient,
+} from './redis-connections.js';
+import {
   checkRedisOptions,
-  redact,
+  describeTarget,
+  keyPrefixOf,
   redisKeys,
   type RedisKeys,
   type RedisTransportOptions,
 } from './redis-options.js';
-import { APPEND_SCRIPT, type AppendCommand } from './redis-scripts.js';
+import { APPEND_SCRIPT } from './redis-scripts.js';
+import type { EpochClaim } from './shared-state.js';
 import { StreamReader } from './stream-reader.js';
 
 export type { RedisTransportOptions };
 
-/** Most entries one XREAD takes; see `StreamReader`. */
+/** Most entries one XREAD (or one page of a load) takes; see `StreamReader`. */
 const MAX_READ_COUNT = 1000;
 /** Buckets of the append latency, in ms: a round trip on a LAN to a timeout. */
 const COMMAND_LATENCY_MS = [0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 1000, 5000];
 
 /**
- * Several nodes behind one Redis. A publish goes into a Redis Stream (with a
- * seq from one counter, so every node numbers events alike) and the
- * latest-per-type hash; every node reads the stream and feeds its own bus,
- * whose bounded, drain-aware delivery, history and snapshot work exactly as
- * in memory. A client can therefore resume on any node, over WebSocket,
- * without sticky sessions.
+ * Several nodes behind one Redis (a server, a primary behind Sentinel, or a
+ * Cluster). A publish goes into a Redis Stream (with a seq from one counter,
+ * so every node numbers events alike) and the latest-per-type hash; every
+ * node reads the stream and feeds its own bus, whose bounded, drain-aware
+ * delivery, history and snapshot work exactly as in memory. A client can
+ * therefore resume on any node, over WebSocket, without sticky sessions.
  */
 export class RedisTransport implements EventTransport {
   readonly sharedSequence = true;
   readonly name = 'redis';
   /** The last problem met (a failed reconnect, a skipped stream entry), for diagnosis. */
   lastError = '';
-  private writer: Redis | null = null;
+  private writer: RedisClient | null = null;
   // The stream reader's own connection (it blocks in XREAD).
-  private reader: Redis | null = null;
+  private reader: RedisClient | null = null;
   private streamReader: StreamReader | null = null;
   // The reader from its first load on (streamReader is set once started).
   private counted: StreamReader | null = null;
@@ -51,14 +58,23 @@ export class RedisTransport implements EventTransport {
   private _state: TransportState = 'starting';
   private stopping: Promise<void> | null = null;
   private readonly keys: RedisKeys;
+  private sink: TransportSink | null = null;
   private transient: ReadonlySet<string> = new Set();
-  private maxLen = 1;
   private readonly commandLatency = new LatencyHistogram(COMMAND_LATENCY_MS);
   private commandErrors = 0;
+  // Fixed arguments of the append script after the epoch check's.
+  private bounds: (string | number)[] = [];
+  private idBounds: (string | number)[] = [];
+  // The newest receipt's end: a seq this node knows Redis gave.
+  private given = { epoch: '', seq: 0 };
+  // Whether the ACL lets this user run INFO (for the epoch check's run_id).
+  private checkRunId = true;
+  // Reconnections of a connection that ioredis gave up on.
+  private readonly revivals = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: RedisTransportOptions) {
     checkRedisOptions(options);
-    this.keys = redisKeys(options.keyPrefix ?? REDIS_DEFAULTS.keyPrefix);
+    this.keys = redisKeys(keyPrefixOf(options));
   }
 
   get state(): TransportState {
@@ -75,83 +91,65 @@ export class RedisTransport implements EventTransport {
   }
 
   async start(sink: TransportSink): Promise<void> {
-    const { Redis } = await import('ioredis').catch(() => {
-      throw new Error(
-        "The Redis transport needs the 'ioredis' package: npm install ioredis",
-      );
-    });
     const bounds = sink.options;
+    this.sink = sink;
     this.transient = new Set(bounds.transientTypes);
-    this.maxLen =
-      this.options.streamMaxLen ?? Math.max(bounds.historyMaxEvents, 1);
-    const common = {
-      lazyConnect: true,
-      connectTimeout:
-        this.options.connectTimeoutMs ?? REDIS_DEFAULTS.connectTimeoutMs,
-      // Reconnect by ourselves forever, a little slower each time.
-      retryStrategy: (times: number) => Math.min(times * 100, 2000),
-    };
-    // The writer fails fast while Redis is down (no offline queue), gives up
-    // on a reply that does not come (a half-open connection) and never
-    // re-sends a command whose reply was lost (no duplicate events).
-    const writer = new Redis(this.options.url, {
-      ...common,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      commandTimeout:
-        this.options.commandTimeoutMs ?? REDIS_DEFAULTS.commandTimeoutMs,
-    });
-    const readerConnection = new Redis(this.options.url, {
-      ...common,
-      maxRetriesPerRequest: null,
-    });
+    this.bounds = [
+      this.options.streamMaxLen ?? Math.max(bounds.historyMaxEvents, 1),
+      this.options.streamMaxAgeMs ?? bounds.historyMaxAgeMs,
+      // The snapshot's bound on types (its bound on bytes, snapshotMaxBytes,
+      // would go here too: see APPEND_SCRIPT).
+      bounds.snapshotMaxTypes,
+    ];
+    this.idBounds = [bounds.idempotencyWindowMs, bounds.idempotencyMaxIds];
+    const { writer, reader } = await createConnections(
+      this.options,
+      () => this._state !== 'stopped',
+    );
     this.writer = writer;
-    this.reader = readerConnection;
+    this.reader = reader;
     // Half a subscriber queue at most: see StreamReader's readCount.
     const readCount = Math.max(
       1,
       Math.min(MAX_READ_COUNT, Math.floor(bounds.queueCapacity / 2)),
     );
     const streamReader = new StreamReader(
-      readerConnection,
+      reader,
       this.keys,
       sink,
       readCount,
+      () => this.claim(),
       (problem) => {
         this.lastError = problem;
       },
     );
     this.counted = streamReader;
-    for (const client of [writer, readerConnection]) {
+    for (const client of [writer, reader]) {
       // Errors surface through commands and the state; ioredis would
       // otherwise print every failed reconnect.
       client.on('error', (error: Error) => {
         this.lastError = error.message;
       });
-      // A blocked XREAD does not fail while ioredis reconnects (it is
-      // re-sent), so the state follows the connections themselves.
       client.on('close', () => this.connectionChanged());
       client.on('ready', () => this.connectionChanged());
+      client.on('end', () => this.revive(client));
     }
-    readerConnection.on('ready', () => {
+    reader.on('ready', () => {
       if (this._state !== 'starting') streamReader.reconnected();
     });
     try {
-      await Promise.all([writer.connect(), readerConnection.connect()]);
-      writer.defineCommand('livebusAppend', {
-        numberOfKeys: 5,
-        lua: APPEND_SCRIPT,
-      });
+      await Promise.all([writer.connect(), reader.connect()]);
+      this.checkRunId = await infoAllowed(writer);
+      writer.defineCommand('livebusAppend', { lua: APPEND_SCRIPT });
       this.append$ = (
         writer as unknown as { livebusAppend: AppendCommand }
       ).livebusAppend.bind(writer);
       await streamReader.load();
     } catch (error) {
       writer.disconnect();
-      readerConnection.disconnect();
+      reader.disconnect();
       throw new TransportUnavailableError(
-        `Cannot reach Redis at ${redact(this.options.url)} (${(error as Error).message}): start Redis, or fix the transport url (REDIS_URL for the demo)`,
+        `Cannot reach Redis at ${describeTarget(this.options)} (${(error as Error).message}): start Redis, or fix the transport url (REDIS_URL for the demo)`,
         { cause: error, maybePublished: false },
       );
     }
@@ -160,7 +158,10 @@ export class RedisTransport implements EventTransport {
     streamReader.start();
   }
 
-  async append(events: readonly EncodedEvent[]): Promise<PublishReceipt> {
+  async append(
+    events: readonly EncodedEvent[],
+    options?: AppendOptions,
+  ): Promise<PublishReceipt> {
     if (this._state === 'starting' || this._state === 'stopped') {
       // Before start, or after stop (whose connection may still look ready
       // for a tick while it closes): nothing is sent.
@@ -169,7 +170,26 @@ export class RedisTransport implements EventTransport {
         { maybePublished: false },
       );
     }
-    const args: (string | number)[] = [randomUUID(), this.maxLen];
+    const claim = this.claim();
+    const args: (string | number)[] = [
+      8,
+      this.keys.epoch,
+      this.keys.runId,
+      this.keys.seq,
+      this.keys.stream,
+      this.keys.latest,
+      this.keys.latestOrder,
+      this.keys.ids,
+      this.keys.idOrder,
+      randomUUID(),
+      claim.epoch,
+      claim.seq,
+      '0',
+      this.checkRunId ? '1' : '0',
+      ...this.bounds,
+      options?.id ?? '',
+      ...this.idBounds,
+    ];
     for (const { type, json } of events) {
       args.push(type, json, this.transient.has(type) ? '0' : '1');
     }
@@ -183,16 +203,12 @@ export class RedisTransport implements EventTransport {
           `not connected (connection ${this.writer?.status ?? 'not started'})`,
         );
       }
-      const [seq, epoch] = await this.append$!(
-        this.keys.epoch,
-        this.keys.runId,
-        this.keys.seq,
-        this.keys.stream,
-        this.keys.latest,
-        ...args,
-      );
+      const [seq, epoch, duplicate] = await this.append$!(...args);
       this.commandLatency.observe(performance.now() - started);
-      return { seq: Number(seq), epoch };
+      const receipt = { seq: Number(seq), epoch };
+      if (Number(duplicate) === 1) return { ...receipt, duplicate: true };
+      this.noteGiven(epoch, receipt.seq + events.length - 1);
+      return receipt;
     } catch (error) {
       if (sent) this.commandLatency.observe(performance.now() - started);
       this.commandErrors++;
@@ -207,7 +223,7 @@ export class RedisTransport implements EventTransport {
         !message.startsWith("Stream isn't writeable");
       throw new TransportUnavailableError(
         maybePublished
-          ? `Redis did not answer (${message}): the event(s) may have been published: check before publishing again`
+          ? `Redis did not answer (${message}): the event(s) may have been published: check before publishing again, or publish them again with the same idempotency id`
           : `Redis did not take the event(s), nothing was published: ${message}`,
         { cause: error, maybePublished },
       );
@@ -224,7 +240,7 @@ export class RedisTransport implements EventTransport {
       }
     }
     return {
-      epochChanges: this.streamReader?.epochChanges ?? 0,
+      epochChanges: this.counted?.epochChanges ?? 0,
       commandLatency: this.commandLatency.snapshot(),
       commandErrors: this.commandErrors,
       headSeq,
@@ -237,8 +253,40 @@ export class RedisTransport implements EventTransport {
     return this.stopping;
   }
 
+  /** What this node knows of the numbering, for the epoch check. */
+  private claim(): EpochClaim {
+    const sink = this.sink!;
+    const given = this.given.epoch === sink.epoch ? this.given.seq : 0;
+    return {
+      epoch: sink.epoch,
+      seq: Math.max(sink.lastSeq, given),
+      checkRunId: this.checkRunId,
+    };
+  }
+
+  private noteGiven(epoch: string, seq: number): void {
+    if (epoch !== this.given.epoch) this.given = { epoch, seq };
+    else this.given.seq = Math.max(this.given.seq, seq);
+  }
+
+  /**
+   * Connects again a connection that ioredis ended while the transport
+   * runs: it does when a connection attempt fails past its retry strategy,
+   * e.g. when Sentinel says a failover happened while it was connecting.
+   */
+  private revive(client: RedisClient): void {
+    if (this._state === 'stopped' || this._state === 'starting') return;
+    const timer = setTimeout(() => {
+      this.revivals.delete(timer);
+      if (this._state !== 'stopped') client.connect().catch(() => undefined);
+    }, 500);
+    this.revivals.add(timer);
+  }
+
   private async disconnect(): Promise<void> {
     this.setState('stopped');
+    for (const timer of this.revivals) clearTimeout(timer);
+    this.revivals.clear();
     if (this.streamReader) await this.streamReader.stop();
     else this.reader?.disconnect();
     if (this.writer?.status === 'ready') {

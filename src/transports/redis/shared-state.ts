@@ -1,19 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { eventTypeProblem } from '../../protocol/event-types.js';
+import type { RedisClient } from './redis-connections.js';
 import type { RedisKeys } from './redis-options.js';
 import { EPOCH_SCRIPT } from './redis-scripts.js';
 
-/** The shared state in Redis at one point, as {@link fetchSharedState} reads it. */
-export interface SharedState {
+/** What a node knows, handed to the epoch check (see `EPOCH_SCRIPT`). */
+export interface EpochClaim {
+  /** The epoch the node is in. */
+  readonly epoch: string;
+  /** The highest seq it knows of in that epoch (read, or given to its publishes). */
+  readonly seq: number;
+  /** It saw the stream go back in time: start a new epoch if Redis is still in `epoch`. */
+  readonly rollback?: boolean;
+  /** Compare Redis's run_id too (the ACL allows INFO). */
+  readonly checkRunId: boolean;
+}
+
+/** The head of the shared state, read at one point (one MULTI). */
+export interface StreamHead {
   epoch: string;
+  /** Redis's counter: the last seq given. */
   seq: number;
-  /** The latest event of each type, oldest update first. */
-  latest: { type: string; seq: number; json: string }[];
-  /** The kept stream: `[id, fields]`, oldest first. */
-  entries: [string, string[]][];
-  /** Why each latest-hash field that is not an event of this bus was skipped. */
-  skipped: string[];
+  /** The id of the stream's newest entry, or `null` for an empty stream. */
+  tailId: string | null;
+}
+
+/** The latest event of a type, as the latest hash keeps it. */
+export interface LatestEvent {
+  type: string;
+  seq: number;
+  json: string;
 }
 
 /** One event of the stream, as the append script writes it. */
@@ -24,42 +40,80 @@ export interface StreamEntry {
   epoch: string;
 }
 
+/** A stream entry as Redis returns it: `[id, [field, value, ...]]`. */
+export type RawEntry = [string, string[]];
+
 /**
- * Reads the shared state in one MULTI (a consistent point: the append
- * script is atomic), after starting a new epoch if Redis needs one (see
- * `EPOCH_SCRIPT`): the epoch, the latest hash, and the kept stream.
+ * Reads the head of the shared state in one MULTI (a consistent point: the
+ * append script is atomic), after starting a new epoch if Redis needs one
+ * (see `EPOCH_SCRIPT`, given what the caller knows): the epoch, the
+ * counter, and the newest entry's id.
  */
-export async function fetchSharedState(
-  client: Redis,
+export async function fetchHead(
+  client: RedisClient,
   keys: RedisKeys,
-): Promise<SharedState> {
+  claim: EpochClaim,
+): Promise<StreamHead> {
   const replies = await client
     .multi()
-    .eval(EPOCH_SCRIPT, 2, keys.epoch, keys.runId, randomUUID())
+    .eval(
+      EPOCH_SCRIPT,
+      3,
+      keys.epoch,
+      keys.runId,
+      keys.seq,
+      randomUUID(),
+      claim.epoch,
+      claim.seq,
+      claim.rollback ? '1' : '0',
+      claim.checkRunId ? '1' : '0',
+    )
     .get(keys.seq)
-    .hgetall(keys.latest)
-    .xrange(keys.stream, '-', '+')
+    .xrevrange(keys.stream, '+', '-', 'COUNT', 1)
     .exec();
-  if (!replies) throw new Error('the MULTI that loads the state was aborted');
+  if (!replies) throw new Error('the MULTI that reads the state was aborted');
   for (const [error] of replies) if (error) throw error;
-  const latest: SharedState['latest'] = [];
-  const skipped: string[] = [];
-  for (const [type, value] of Object.entries(
-    replies[2][1] as Record<string, string>,
-  )) {
-    const event = parseLatest(type, value);
-    if (typeof event === 'string') skipped.push(event);
-    else latest.push(event);
-  }
-  // Oldest update first, so that the snapshot's bound on types
-  // (snapshotMaxTypes) drops the least recently updated ones, as live.
-  latest.sort((x, y) => x.seq - y.seq);
+  const tail = replies[2][1] as RawEntry[];
   return {
     epoch: replies[0][1] as string,
     seq: Number(replies[1][1] ?? 0),
-    latest,
-    entries: replies[3][1] as [string, string[]][],
-    skipped,
+    tailId: tail.length > 0 ? tail[0][0] : null,
+  };
+}
+
+/**
+ * The latest event of each type, oldest update first (so that the
+ * snapshot's bound on types drops the least recently updated ones, as
+ * live), read with HSCAN in pages of about `pageSize` types. The hash is
+ * itself bounded by the number of types the snapshot keeps.
+ */
+export async function scanLatest(
+  client: RedisClient,
+  keys: RedisKeys,
+  pageSize: number,
+): Promise<{ latest: LatestEvent[]; skipped: string[] }> {
+  // HSCAN may return a field twice (while the hash is rehashed).
+  const found = new Map<string, LatestEvent>();
+  // Why each field that is not an event of this bus was skipped.
+  const skipped = new Map<string, string>();
+  let cursor = '0';
+  do {
+    const [next, flat] = await client.hscan(
+      keys.latest,
+      cursor,
+      'COUNT',
+      pageSize,
+    );
+    for (let i = 0; i + 1 < flat.length; i += 2) {
+      const event = parseLatest(flat[i], flat[i + 1]);
+      if (typeof event === 'string') skipped.set(flat[i], event);
+      else found.set(event.type, event);
+    }
+    cursor = next;
+  } while (cursor !== '0');
+  return {
+    latest: [...found.values()].sort((x, y) => x.seq - y.seq),
+    skipped: [...skipped.values()],
   };
 }
 
@@ -67,10 +121,7 @@ export async function fetchSharedState(
  * A latest-hash field as the append script writes it (`<seq> <json>` under
  * a type name), or why it is not one.
  */
-function parseLatest(
-  type: string,
-  value: unknown,
-): { type: string; seq: number; json: string } | string {
+function parseLatest(type: string, value: unknown): LatestEvent | string {
   const problem = eventTypeProblem(type);
   if (problem) return `its type ${problem}`;
   const space = typeof value === 'string' ? value.indexOf(' ') : -1;
@@ -79,6 +130,33 @@ function parseLatest(
     return `its value is not "<seq> <json>"`;
   }
   return { type, seq, json: (value as string).slice(space + 1) };
+}
+
+/**
+ * The stream's entries up to `lastId`, oldest first, in pages of at most
+ * `pageSize` (XRANGE with COUNT): a node holds one page at a time, however
+ * long the stream. Entries trimmed meanwhile are skipped (the seqs then
+ * jump, which the sink reports as a gap).
+ */
+export async function* streamPages(
+  client: RedisClient,
+  keys: RedisKeys,
+  lastId: string,
+  pageSize: number,
+): AsyncGenerator<RawEntry[]> {
+  let start = '-';
+  for (;;) {
+    const page = (await client.xrange(
+      keys.stream,
+      start,
+      lastId,
+      'COUNT',
+      pageSize,
+    )) as RawEntry[];
+    if (page.length > 0) yield page;
+    if (page.length < pageSize) return;
+    start = `(${page[page.length - 1][0]}`;
+  }
 }
 
 /**
@@ -110,4 +188,13 @@ export function parseEntry(fields: string[]): StreamEntry | null {
 /** When Redis stored a stream entry: the milliseconds part of its id. */
 export function timeOf(id: string): number {
   return Number(id.slice(0, id.indexOf('-')));
+}
+
+/** Orders two stream ids (`<ms>-<n>`): negative if `a` comes first. */
+export function compareIds(a: string, b: string): number {
+  const [am, an] = a.split('-').map(BigInt);
+  const [bm, bn] = b.split('-').map(BigInt);
+  if (am !== bm) return am < bm ? -1 : 1;
+  if (an !== bn) return an < bn ? -1 : 1;
+  return 0;
 }

@@ -1,27 +1,37 @@
-import type { Redis } from 'ioredis';
 import type { TransportSink } from '../event-transport.js';
+import { READ_BLOCK_MS, type RedisClient } from './redis-connections.js';
 import type { RedisKeys } from './redis-options.js';
 import {
-  fetchSharedState,
+  compareIds,
+  fetchHead,
   parseEntry,
+  scanLatest,
+  streamPages,
   timeOf,
-  type SharedState,
+  type EpochClaim,
+  type RawEntry,
   type StreamEntry,
+  type StreamHead,
 } from './shared-state.js';
-
-const READ_BLOCK_MS = 5000;
 
 /**
  * Feeds one node's sink from the Redis stream: loads the shared state, then
  * reads on with a blocking XREAD on a connection of its own, reloading when
  * Redis starts a new epoch. Problems that do not stop it (an entry it did
  * not write, a sink that threw) go to `report`.
+ *
+ * It never stalls: whenever a read comes back empty (every few seconds on
+ * a quiet stream) and whenever its connection comes back, it looks at the
+ * stream's head. A new epoch is loaded; a stream whose newest entry is
+ * older than the last one read (a failover to a replica that missed writes,
+ * whose new ids, from its own clock, may be lower) is Redis gone back in
+ * time, told to the epoch check, which starts a new epoch.
  */
 export class StreamReader {
   private stopped = false;
-  // Set when the connection comes back: Redis may be another run now (see
-  // EPOCH_SCRIPT), which must not wait for the next publish to be noticed.
-  private recheckEpoch = false;
+  // Set when the connection comes back: Redis may be another run now, which
+  // must not wait for the next publish to be noticed.
+  private recheck = false;
   private reading: Promise<void> = Promise.resolve();
   private lastId = '0-0';
   private loadedEpoch: string | null = null;
@@ -33,24 +43,33 @@ export class StreamReader {
   private readonly stoppedSignal = new Promise<null>((resolve) => {
     this.wakeStopped = () => resolve(null);
   });
+  // Rejects what the reader awaits when its connection came back: a command
+  // sent before the connection dropped is never answered (the reader's
+  // connection does not send it again, or a blocking read would hold the
+  // new connection for seconds before the recheck could run).
+  private interrupt = Interrupt.make();
 
   /**
-   * `readCount` is the most entries one XREAD takes and feeds to the sink at
-   * once: a backlog then reaches fast clients in several socket writes
-   * (each round trip lets them drain) instead of overflowing their queues
-   * in one synchronous burst.
+   * `readCount` is the most entries one read (XREAD, or a page of XRANGE or
+   * HSCAN while loading) takes and feeds to the sink at once: a backlog
+   * then reaches fast clients in several socket writes (each round trip
+   * lets them drain) instead of overflowing their queues in one synchronous
+   * burst, and a node holds one page, however long the stream.
+   * `claim` says what this node knows, for the epoch check.
    */
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly keys: RedisKeys,
     private readonly sink: TransportSink,
     private readonly readCount: number,
+    private readonly claim: () => EpochClaim,
     private readonly report: (problem: string) => void,
   ) {}
 
   /** Loads the shared state into the sink; throws if Redis cannot be read. */
   async load(): Promise<void> {
-    this.apply(await fetchSharedState(this.client, this.keys));
+    const head = await fetchHead(this.client, this.keys, this.claim());
+    await this.apply(head);
   }
 
   /** Reads on after what {@link load} loaded, until {@link stop}. */
@@ -58,9 +77,12 @@ export class StreamReader {
     this.reading = this.readLoop();
   }
 
-  /** The connection is back: look whether Redis is another run first. */
+  /** The connection is back: look at the stream's head first. */
   reconnected(): void {
-    this.recheckEpoch = true;
+    this.recheck = true;
+    const interrupt = this.interrupt;
+    this.interrupt = Interrupt.make();
+    interrupt.fire();
   }
 
   /** Stops reading (disconnecting, as the reader may be blocked in XREAD). */
@@ -74,34 +96,67 @@ export class StreamReader {
   /**
    * Makes the shared state this node's: its epoch and latest events, and,
    * as history, the kept stream entries of that epoch (the stream may still
-   * hold entries of the epochs before). Reading goes on after them.
+   * hold entries of the epochs before), read in pages. Reading goes on
+   * after the head's newest entry.
    */
-  private apply(state: SharedState): void {
-    for (const problem of state.skipped) {
+  private async apply(head: StreamHead): Promise<void> {
+    const scanned = await this.unlessStopped(
+      scanLatest(this.client, this.keys, this.readCount),
+    );
+    if (!scanned) return;
+    const { latest, skipped } = scanned;
+    for (const problem of skipped) {
       this.skipped++;
       this.report(
         `a field of ${this.keys.latest} is not an event this bus wrote (${problem}); skipped it`,
       );
     }
-    const entries: (StreamEntry & { id: string })[] = [];
-    for (const [id, fields] of state.entries) {
-      const entry = this.parse(id, fields);
-      if (entry?.epoch === state.epoch) entries.push({ id, ...entry });
-    }
-    // The hash was read at the same point as the stream: start from it just
-    // before the kept entries, then apply them to fill the history; each
-    // type ends at its hash value again.
-    const first = entries.length > 0 ? entries[0].seq : state.seq + 1;
-    if (this.loadedEpoch !== null && this.loadedEpoch !== state.epoch) {
+    if (this.loadedEpoch !== null && this.loadedEpoch !== head.epoch) {
       this.epochChanges++;
     }
-    this.loadedEpoch = state.epoch;
-    this.toSink(() => this.sink.restart(state.epoch, first - 1, state.latest));
-    const last = state.entries.at(-1);
-    if (last) this.lastId = last[0];
-    for (const { id, seq, type, json } of entries) {
-      this.toSink(() => this.sink.applySequenced(seq, type, json, timeOf(id)));
+    this.loadedEpoch = head.epoch;
+    // The hash was read after the head (it may hold newer events, which the
+    // reader then reads again): start from it just before the first kept
+    // entry of the epoch, then apply the entries to fill the history; each
+    // type ends where the stream's head has it.
+    let restarted = false;
+    const restart = (seq: number) => {
+      restarted = true;
+      this.toSink(() => this.sink.restart(head.epoch, seq, latest));
+    };
+    if (head.tailId) {
+      const pages = streamPages(
+        this.client,
+        this.keys,
+        head.tailId,
+        this.readCount,
+      );
+      for (;;) {
+        const page = await this.unlessStopped(pages.next());
+        if (!page || page.done) break;
+        for (const [id, fields] of page.value) {
+          // Read this far: a load cut short by a lost connection goes on
+          // from here once the sink is in the epoch (else it starts over).
+          this.lastId = id;
+          const entry = this.parse(id, fields);
+          if (entry?.epoch !== head.epoch) continue;
+          if (!restarted) restart(entry.seq - 1);
+          this.toSink(() =>
+            this.sink.applySequenced(
+              entry.seq,
+              entry.type,
+              entry.json,
+              timeOf(id),
+            ),
+          );
+        }
+      }
+      if (this.stopped) return;
     }
+    if (!restarted) restart(head.seq);
+    // Never a stale id: after a wipe or a failover the stream may be empty,
+    // or its ids lower than the last one read.
+    this.lastId = head.tailId ?? '0-0';
   }
 
   private async readLoop(): Promise<void> {
@@ -109,30 +164,26 @@ export class StreamReader {
       try {
         await this.readOnce();
       } catch (error) {
-        // A command error (the connection itself is watched by events):
-        // try again shortly rather than spin.
+        // A command error, or a connection dropped under a read: try again
+        // shortly rather than spin.
+        // The connection came back under a command: recheck at once.
+        if (error instanceof Reconnected) continue;
         this.report((error as Error).message);
         await this.unlessStopped(
           new Promise((resolve) => setTimeout(resolve, 200).unref()),
-        );
+        ).catch(() => undefined);
       }
     }
   }
 
   /** One XREAD, fed to the sink; throws only for Redis errors. */
   private async readOnce(): Promise<void> {
-    if (this.recheckEpoch) {
-      // Reconnected: reload if Redis restarted (empty, or from an older
-      // copy), so clients re-hydrate now rather than at the next publish.
-      const state = await this.fetchState();
-      if (!state) return;
-      this.recheckEpoch = false;
-      if (state.epoch !== this.sink.epoch) {
-        this.apply(state);
-        return;
-      }
+    if (this.recheck) {
+      await this.probe(false);
+      this.recheck = false;
+      return;
     }
-    const reply = await this.unlessStopped(
+    const reply = (await this.unlessStopped(
       this.client.xread(
         'COUNT',
         this.readCount,
@@ -141,9 +192,14 @@ export class StreamReader {
         'STREAMS',
         this.keys.stream,
         this.lastId,
-      ) as Promise<[string, [string, string[]][]][] | null>,
-    );
-    if (!reply || this.stopped) return;
+      ),
+    )) as [string, RawEntry[]][] | null;
+    if (this.stopped) return;
+    if (!reply) {
+      // Nothing for a while: make sure that is not a stream we cannot see.
+      await this.probe(false);
+      return;
+    }
     for (const [id, fields] of reply[0][1]) {
       const entry = this.parse(id, fields);
       if (entry && entry.epoch !== this.sink.epoch) {
@@ -152,16 +208,15 @@ export class StreamReader {
         // which tells every session to re-hydrate. What follows this entry
         // was read by the reload; if the reload fails, this entry is read
         // again.
-        const state = await this.fetchState();
-        if (!state) return;
-        if (state.epoch !== this.sink.epoch) {
-          this.apply(state);
-          return;
-        }
+        if (await this.probe(false)) return;
         // Redis still numbers in this node's epoch: not one of its events.
         this.report(
           `stream entry ${id} of ${this.keys.stream} belongs to epoch ${entry.epoch}, not to the current ${this.sink.epoch}; skipped it`,
         );
+      } else if (entry && entry.seq <= this.sink.lastSeq) {
+        // A new entry numbered at or below what this node has read: the
+        // counter went back (a restart or failover that lost writes).
+        if (await this.probe(true)) return;
       }
       this.lastId = id;
       if (entry?.epoch === this.sink.epoch) {
@@ -177,12 +232,27 @@ export class StreamReader {
     }
   }
 
-  /** The shared state now, or `null` once stop() was called. */
-  private async fetchState(): Promise<SharedState | null> {
-    const state = await this.unlessStopped(
-      fetchSharedState(this.client, this.keys),
+  /**
+   * Reads the stream's head (running the epoch check with what this node
+   * knows, `rollback` if it saw the stream go back) and reloads if Redis is
+   * in another epoch now; resolves `true` if it reloaded (or stopped).
+   */
+  private async probe(rollback: boolean): Promise<boolean> {
+    const claim = { ...this.claim(), rollback };
+    const head = await this.unlessStopped(
+      fetchHead(this.client, this.keys, claim),
     );
-    return this.stopped ? null : state;
+    if (!head || this.stopped) return true;
+    if (head.epoch !== this.sink.epoch) {
+      await this.apply(head);
+      return true;
+    }
+    if (!rollback && head.tailId && compareIds(head.tailId, this.lastId) < 0) {
+      // The newest entry is older than the last one read: entries this
+      // node read are gone, and new ones may have lower ids.
+      return this.probe(true);
+    }
+    return false;
   }
 
   private parse(id: string, fields: string[]): StreamEntry | null {
@@ -212,9 +282,36 @@ export class StreamReader {
     }
   }
 
-  /** `command`, or `null` as soon as stop() is called (never waiting on a reconnecting client). */
+  /**
+   * `command`, or `null` as soon as stop() is called (never waiting on a
+   * reconnecting client); rejects if the connection came back meanwhile.
+   */
   private unlessStopped<T>(command: Promise<T>): Promise<T | null> {
     command.catch(() => undefined);
-    return Promise.race([command, this.stoppedSignal]);
+    return Promise.race([command, this.stoppedSignal, this.interrupt.promise]);
   }
 }
+
+/** What an interrupted command rejects with. */
+class Reconnected extends Error {
+  constructor() {
+    super('the connection to Redis came back: reading again from the head');
+  }
+}
+
+/** A promise that rejects when fired, and is never left unhandled. */
+interface Interrupt {
+  readonly promise: Promise<never>;
+  fire(): void;
+}
+
+const Interrupt = {
+  make(): Interrupt {
+    let fire: () => void = () => undefined;
+    const promise = new Promise<never>((_, reject) => {
+      fire = () => reject(new Reconnected());
+    });
+    promise.catch(() => undefined);
+    return { promise, fire };
+  },
+};

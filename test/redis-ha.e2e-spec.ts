@@ -1,0 +1,246 @@
+import type { Socket } from 'socket.io-client';
+import {
+  TransportUnavailableError,
+  type EventBusService,
+  type PublishReceipt,
+} from '../src/index.js';
+import { describeTransportConformance } from '../src/testing/index.js';
+import { RedisTransport } from '../src/transports/redis/redis.transport.js';
+import {
+  PrimaryReplica,
+  RedisCluster,
+  Sentinel,
+  command,
+} from './support/redis-ha.js';
+import {
+  once,
+  receive,
+  record,
+  startApp,
+  until,
+  type Received,
+  type TestApp,
+} from './utils.js';
+
+type Tick = { type: string; n: number };
+
+/** Publishes with `id`, again and again while the transport is unavailable. */
+async function publishUntilStored(
+  bus: EventBusService,
+  event: Tick,
+  id: string,
+  timeoutMs = 20_000,
+): Promise<PublishReceipt> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await bus.publish(event, { id });
+    } catch (error) {
+      if (!(error instanceof TransportUnavailableError)) throw error;
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** Apps (nodes) of one test; `closeAll` closes them. */
+function nodes() {
+  const apps: TestApp[] = [];
+  return {
+    async start(transport: Record<string, unknown>): Promise<TestApp> {
+      const app = await startApp({
+        worker: false,
+        transport: { type: 'redis', ...transport },
+      });
+      apps.push(app);
+      return app;
+    },
+    async closeAll(): Promise<void> {
+      for (const app of apps.splice(0)) await app.close();
+    },
+  };
+}
+
+/** A socket on `app` and what it receives, once its first snapshot came. */
+async function client(app: TestApp): Promise<[Socket, Received[]]> {
+  const socket = app.connect();
+  const received = record(socket);
+  await once(socket, 'snapshot');
+  return [socket, received];
+}
+
+describe('Redis Sentinel: a primary, its replica, a sentinel', () => {
+  const NAME = 'livebus-test';
+  let pair: PrimaryReplica;
+  let sentinel: Sentinel;
+  const apps = nodes();
+
+  beforeAll(async () => {
+    pair = await PrimaryReplica.start();
+    sentinel = await Sentinel.start(pair.primary.port, NAME);
+  });
+  afterAll(async () => {
+    await apps.closeAll();
+    await sentinel.kill();
+    await pair.kill();
+  });
+
+  it('follows a failover: a new epoch, every client reset to what the replica holds, publishing and reading go on', async () => {
+    const transport = {
+      sentinels: [sentinel.address],
+      name: NAME,
+      commandTimeoutMs: 1000,
+    };
+    const a = await apps.start(transport);
+    const b = await apps.start(transport);
+    const [, onB] = await client(b);
+    for (let n = 1; n <= 20; n++) {
+      await a.bus.publish({ type: `t${n % 2}`, n }, { id: `tick-${n}` });
+    }
+    await receive(onB, 20, (m) => m.name.startsWith('t'));
+    const before = { epoch: a.bus.epoch, snapshot: a.bus.snapshot() };
+    await pair.inSync();
+
+    const killedAt = Date.now();
+    await pair.primary.kill();
+    // Publishing goes on with ids: the same event until it is stored.
+    const receipt = await publishUntilStored(
+      a.bus,
+      { type: 't0', n: 21 },
+      'tick-21',
+    );
+    const publishedAfterMs = Date.now() - killedAt;
+    expect(await sentinel.primaryPort(NAME)).toBe(pair.replica.port);
+    expect(receipt.epoch).not.toBe(before.epoch);
+    expect(receipt.seq).toBe(21);
+    // B's client is told: a reset in the new epoch, with everything the
+    // replica had, then the new event (or the reset already holds it).
+    await until(
+      () =>
+        onB.some(
+          (m) =>
+            m.name === 'snapshot' &&
+            m.meta.reset === true &&
+            m.meta.epoch === receipt.epoch,
+        ),
+      10_000,
+      'a reset on B',
+    );
+    await until(() => b.bus.lastSeq === 21, 10_000, 'B read 21');
+    expect(b.bus.epoch).toBe(receipt.epoch);
+    expect(b.bus.snapshot()).toEqual({
+      ...before.snapshot,
+      t0: { type: 't0', n: 21 },
+    });
+    // A retry of an event stored before the failover is still a duplicate.
+    const retried = await a.bus.publish(
+      { type: 't1', n: 19 },
+      { id: 'tick-19' },
+    );
+    expect(retried).toMatchObject({ seq: 19, duplicate: true });
+    // And B reads on (never stalled by the replica's ids).
+    const next = await b.bus.publish({ type: 't1', n: 22 }, { id: 'tick-22' });
+    await until(() => a.bus.lastSeq === next.seq, 10_000, 'A read 22');
+    await until(
+      () => a.bus.transportState.state === 'ready',
+      10_000,
+      'A ready',
+    );
+    process.stdout.write(
+      `Sentinel failover: first publish stored ${publishedAfterMs} ms after the primary was killed\n`,
+    );
+  }, 60_000);
+});
+
+describe('Redis Cluster: three primaries', () => {
+  let cluster: RedisCluster;
+  const apps = nodes();
+
+  beforeAll(async () => {
+    cluster = await RedisCluster.start();
+  });
+  afterAll(async () => {
+    await apps.closeAll();
+    await cluster.kill();
+  });
+
+  it('carries events between nodes with every key of the bus in one slot; a node started later loads them', async () => {
+    const transport = { cluster: cluster.addresses };
+    const a = await apps.start(transport);
+    const b = await apps.start(transport);
+    const [, onB] = await client(b);
+    const sends: Promise<PublishReceipt>[] = [];
+    for (let n = 1; n <= 100; n++) {
+      const node = n % 2 === 0 ? a : b;
+      sends.push(node.bus.publish({ type: `t${n % 3}`, n }, { id: `n-${n}` }));
+    }
+    await Promise.all(sends);
+    const got = await receive(onB, 100, (m) => m.name.startsWith('t'));
+    expect(got.map((m) => m.meta.seq)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+    // An id stored through one node is a duplicate through the other.
+    expect(
+      await b.bus.publish({ type: 't0', n: 2 }, { id: 'n-2' }),
+    ).toMatchObject({ duplicate: true });
+    // One slot: the keys are all on one node, and each hashes alike.
+    const slots = new Set<number>();
+    for (const key of [
+      'epoch',
+      'seq',
+      'stream',
+      'latest',
+      'latest-order',
+      'ids',
+      'ids-order',
+    ]) {
+      slots.add(
+        Number(
+          await command(
+            cluster.nodes[0].port,
+            'CLUSTER',
+            'KEYSLOT',
+            `{livebus}:${key}`,
+          ),
+        ),
+      );
+    }
+    expect(slots.size).toBe(1);
+    const c = await apps.start(transport);
+    expect([c.bus.epoch, c.bus.lastSeq]).toEqual([a.bus.epoch, 100]);
+    expect(c.bus.snapshot()).toEqual(a.bus.snapshot());
+    const plan = c.bus.resume(a.bus.epoch, 90);
+    if (plan.kind !== 'replay') throw new Error(`a ${plan.kind}, not a replay`);
+    expect(plan.messages.map((m) => m.seq)).toEqual([
+      91, 92, 93, 94, 95, 96, 97, 98, 99, 100,
+    ]);
+  }, 30_000);
+
+  // The whole contract, through the cluster.
+  const flushAll = async () => {
+    for (const node of cluster.nodes) await command(node.port, 'FLUSHALL');
+  };
+  describeTransportConformance('Redis Cluster', {
+    shared: true,
+    create: () =>
+      new RedisTransport({
+        type: 'redis',
+        cluster: cluster.addresses,
+        connectTimeoutMs: 2000,
+        commandTimeoutMs: 2000,
+      }),
+    reset: flushAll,
+    wipe: flushAll,
+  });
+
+  it('refuses a key prefix without a hash tag, naming the option', () => {
+    expect(
+      () =>
+        new RedisTransport({
+          type: 'redis',
+          cluster: cluster.addresses,
+          keyPrefix: 'livebus:',
+        }),
+    ).toThrow(/^transport\.keyPrefix must hold a hash tag in a cluster/);
+  });
+});
