@@ -11,9 +11,12 @@ import { fanoutRound, warmUp, type FanoutRound } from './scenarios/fanout.js';
 import { redisRound, type RedisRound } from './scenarios/redis.js';
 import { stallRound, type StallRound } from './scenarios/stall.js';
 import { workerRound } from './scenarios/worker.js';
-import { saturationRound } from './scenarios/metrics.js';
+import {
+  guardedSaturationRound,
+  saturationRound,
+} from './scenarios/metrics.js';
 import { metricsCostRounds, type MetricsCost } from './metrics-cost.js';
-import { guardedSaturationRound } from './scenarios/guarded.js';
+
 import { guardCostRounds, type GuardCost } from './guard-cost.js';
 import { RedisServer } from '../test/support/redis-server.js';
 

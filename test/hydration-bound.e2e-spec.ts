@@ -7,7 +7,12 @@ import { runInNewContext } from 'node:vm';
 import type { Namespace } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import { PredictionsGateway } from '../src/index.js';
-import { stallOnOpen, stallTcp, type Stall } from './support/stall.js';
+import {
+  serverBufferedBytes,
+  stallOnOpen,
+  stallTcp,
+  type Stall,
+} from './support/stall.js';
 import { once, openSse, startApp, until, type TestApp } from './utils.js';
 
 // A full snapshot and N clients of each kind (Socket.IO, SSE, REST) that
@@ -49,31 +54,6 @@ async function memory(): Promise<Memory> {
     if (settled) break;
   }
   return { retained, rss: process.memoryUsage().rss };
-}
-
-// What the server holds for one Socket.IO client in its own buffers: the
-// Engine.IO write buffer plus what Node holds for the TCP socket.
-interface EnginePacket {
-  data?: unknown;
-  options?: { wsPreEncodedFrame?: Buffer[] };
-}
-interface EngineConn {
-  writeBuffer: EnginePacket[];
-  transport: { socket?: { _socket?: { writableLength: number } } };
-}
-function engineBufferedBytes(namespace: Namespace, id: string): number {
-  const conn = namespace.sockets.get(id)?.conn as unknown as EngineConn;
-  if (!conn) return 0;
-  const queued = conn.writeBuffer.reduce((sum, packet) => {
-    const frames = packet.options?.wsPreEncodedFrame;
-    return (
-      sum +
-      (frames
-        ? frames.reduce((n, frame) => n + frame.length, 0)
-        : Buffer.byteLength(String(packet.data ?? '')))
-    );
-  }, 0);
-  return queued + (conn.transport.socket?._socket?.writableLength ?? 0);
 }
 
 /** An HTTP GET whose response is not read until its stall is released. */
@@ -207,7 +187,7 @@ describe('hydration inside the bound: clients that stop reading before their sna
       await until(() => namespace.sockets.size === CLIENTS, 10_000, 'sockets');
       await measure('socket.io', () =>
         [...namespace.sockets.keys()].reduce(
-          (sum, id) => sum + engineBufferedBytes(namespace, id),
+          (sum, id) => sum + serverBufferedBytes(namespace, id),
           0,
         ),
       );

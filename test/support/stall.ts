@@ -28,7 +28,10 @@ interface EngineConn {
   transport: { socket?: { _socket?: { writableLength: number } } };
 }
 export function serverBufferedBytes(namespace: Namespace, id: string): number {
-  const conn = namespace.sockets.get(id)?.conn as unknown as EngineConn;
+  const conn = namespace.sockets.get(id)?.conn as unknown as
+    EngineConn | undefined;
+  // A client that has gone holds nothing.
+  if (!conn) return 0;
   const queued = conn.writeBuffer.reduce((sum, packet) => {
     const frames = packet.options?.wsPreEncodedFrame;
     return (
