@@ -18,6 +18,7 @@ import {
 import { metricsCostRounds, type MetricsCost } from './metrics-cost.js';
 
 import { guardCostRounds, type GuardCost } from './guard-cost.js';
+import { idleRounds, type IdleResults } from './scenarios/idle.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 export interface Results {
@@ -27,6 +28,7 @@ export interface Results {
   redis: RedisRound[];
   metrics: MetricsCost;
   guards: GuardCost;
+  idle?: IdleResults;
 }
 
 export async function runRounds(): Promise<Results> {
@@ -101,6 +103,9 @@ export async function runRounds(): Promise<Results> {
       guardedSaturationRound,
       progress,
     );
+  }
+  if (only.has('idle') || only.has('connect') || only.has('storm')) {
+    results.idle = await idleRounds(only);
   }
   return results;
 }
