@@ -24,6 +24,19 @@ describe('BoundedQueue', () => {
     expect(q.take(5)).toEqual([3]);
   });
 
+  it('keeps FIFO order while its slots grow, wrapped or not', () => {
+    const q = new BoundedQueue<number>(20);
+    for (let n = 1; n <= 6; n++) q.push(n);
+    expect(q.take(5)).toEqual([1, 2, 3, 4, 5]);
+    // The ring has wrapped (head at 5 of 8) when it grows past 8.
+    for (let n = 7; n <= 30; n++) q.push(n);
+    expect(q.length).toBe(20);
+    expect(q.take()).toEqual(Array.from({ length: 20 }, (_, i) => i + 11));
+    q.clear();
+    q.push(1);
+    expect(q.take()).toEqual([1]);
+  });
+
   it('refuses a capacity that is not a positive integer', () => {
     expect(() => new BoundedQueue(0)).toThrow(RangeError);
     expect(() => new BoundedQueue(1.5)).toThrow(RangeError);

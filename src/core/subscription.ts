@@ -61,7 +61,7 @@ export class Subscription<E extends BusEvent = BusEvent>
   private waiters: ((result: IteratorResult<BusMessage<E>>) => void)[] = [];
   private failWaiters: ((error: Error) => void)[] = [];
   private readableListener: (() => void) | undefined;
-  private closeListeners: ((reason: CloseReason) => void)[] = [];
+  private closeListeners: ((reason: CloseReason) => void)[] | null = null;
   private resetListener: (() => void) | undefined;
   private _dropped = 0;
   private _closeReason: CloseReason | null = null;
@@ -206,7 +206,9 @@ export class Subscription<E extends BusEvent = BusEvent>
   /** Registers a callback run once when the subscription closes. */
   onClose(listener: (reason: CloseReason) => void): void {
     if (this._closeReason !== null) listener(this._closeReason);
-    else this.closeListeners.push(listener);
+    else if (this.closeListeners) this.closeListeners.push(listener);
+    // Most have one: an array of exactly one, not of a pushed-to size.
+    else this.closeListeners = [listener];
   }
 
   /** Changes which types are delivered from now on (`null`: all). */
@@ -265,8 +267,8 @@ export class Subscription<E extends BusEvent = BusEvent>
       for (const resolve of waiters) resolve({ value: undefined, done: true });
     }
     this.owner.onClose(this as unknown as Subscription<BusEvent>);
-    const listeners = this.closeListeners;
-    this.closeListeners = [];
+    const listeners = this.closeListeners ?? [];
+    this.closeListeners = null;
     for (const listener of listeners) this.call(() => listener(reason));
   }
 

@@ -59,6 +59,9 @@ export function watchSocketExpiry(
   logger: Pick<Logger, 'warn'>,
 ): void {
   let current = auth.stateOf(socket);
+  // A credential that never expires is never asked for again (the refresh
+  // starts from an expiry): nothing to watch, nothing kept per socket.
+  if (current?.expiresAt == null) return;
   let cancelAsk = (): void => undefined;
   let cancelDeadline = (): void => undefined;
   const stop = (): void => {

@@ -1,4 +1,5 @@
 import { Inject, type Provider, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { WebSocketGateway } from '@nestjs/websockets';
 import {
   RESOLVED_OPTIONS,
@@ -36,8 +37,18 @@ export function createPredictionsGateway(): Provider[] {
       auth: LivebusAuth,
       rateLimits: LivebusLimits,
       origins: LivebusOrigins,
+      moduleRef: ModuleRef,
     ) {
-      super(bus, options, observer, drain, auth, rateLimits, origins);
+      super(
+        bus,
+        options,
+        observer,
+        drain,
+        auth,
+        rateLimits,
+        origins,
+        moduleRef,
+      );
       WebSocketGateway({ namespace: options.namespace })(new.target);
     }
   }

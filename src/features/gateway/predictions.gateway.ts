@@ -6,6 +6,7 @@ import {
   type OnGatewayConnection,
   type OnGatewayInit,
 } from '@nestjs/websockets';
+import type { ModuleRef } from '@nestjs/core';
 import type { Namespace, Socket } from 'socket.io';
 import type { FrameEncoder } from '../../delivery/client-pump.js';
 import {
@@ -43,6 +44,7 @@ import { closeWith, disconnectReason } from './socket-close.js';
 import { type ResolvedEventBusOptions } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
 import { webSocketAwareSink } from './engine-sink.js';
+import { deferMessageHandlers } from './deferred-message-handlers.js';
 import { LivebusLimits } from '../limits/livebus-limits.service.js';
 import { LivebusOrigins } from '../origins/livebus-origins.service.js';
 import { wireEncoder, type WireFrame } from './wire.js';
@@ -99,6 +101,7 @@ export class PredictionsGateway
     private readonly auth: LivebusAuth,
     private readonly rateLimits: LivebusLimits,
     private readonly origins: LivebusOrigins,
+    private readonly moduleRef?: ModuleRef,
   ) {
     this.namespaceName = options.namespace;
     this.shutdownGraceMs = options.shutdownGraceMs;
@@ -121,6 +124,8 @@ export class PredictionsGateway
   /** Nest hands in the namespace the gateway is bound to. */
   afterInit(namespace: Namespace): void {
     this.namespace = namespace;
+    // `subscribe`'s Nest pipeline is built for a socket when it first sends one.
+    deferMessageHandlers(this.moduleRef, namespace);
     // Origins, at the Engine.IO handshake (WebSocket and long-polling).
     this.origins.guardServer(namespace.server);
     // New connections per second per address: first, before any work.
@@ -189,7 +194,9 @@ export class PredictionsGateway
     const conn = socket.conn;
     if (!this.connections.has(conn)) {
       this.connections.add(conn);
-      conn.once('close', () => this.connections.delete(conn));
+      // 'close' and 'disconnect' come once: `on`, without `once`'s wrapper
+      // per connection.
+      conn.on('close', () => this.connections.delete(conn));
     }
     const session = ClientSession.open(
       this.bus,
@@ -216,7 +223,7 @@ export class PredictionsGateway
       this.logger,
     );
     this.clients.set(socket, session);
-    socket.once('disconnect', (reason: string) => {
+    socket.on('disconnect', (reason: string) => {
       session.close(disconnectReason(socket, reason));
     });
     session.subscription.onClose((reason) => {

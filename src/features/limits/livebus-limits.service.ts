@@ -114,8 +114,10 @@ export class LivebusLimits {
       next(this.refuse('socketio', slot));
       return;
     }
-    socket.once('disconnect', slot.release);
-    socket.conn.once('close', slot.release);
+    // Each comes once (and release is idempotent): `on` spares `once`'s
+    // wrapper per connection.
+    socket.on('disconnect', slot.release);
+    socket.conn.on('close', slot.release);
     next();
   };
 
