@@ -194,9 +194,9 @@ export class PredictionsGateway
     const conn = socket.conn;
     if (!this.connections.has(conn)) {
       this.connections.add(conn);
-      // 'close' and 'disconnect' come once: `on`, without `once`'s wrapper
-      // per connection.
-      conn.on('close', () => this.connections.delete(conn));
+      // 'close' and 'disconnect' come once: `on`, with one listener for
+      // every connection (its `this` is the emitter), not a closure each.
+      conn.on('close', this.connectionClosed);
     }
     const session = ClientSession.open(
       this.bus,
@@ -223,9 +223,7 @@ export class PredictionsGateway
       this.logger,
     );
     this.clients.set(socket, session);
-    socket.on('disconnect', (reason: string) => {
-      session.close(disconnectReason(socket, reason));
-    });
+    socket.on('disconnect', this.socketDisconnected);
     session.subscription.onClose((reason) => {
       if (reason === 'closed') return;
       if (reason === 'overflow') {
@@ -238,6 +236,20 @@ export class PredictionsGateway
       closeWith(socket, shutdownNotice());
     });
   }
+
+  private readonly connectionClosed = (() => {
+    const connections = this.connections;
+    return function (this: Socket['conn']): void {
+      connections.delete(this);
+    };
+  })();
+
+  private readonly socketDisconnected = (() => {
+    const clients = this.clients;
+    return function (this: Socket, reason: string): void {
+      clients.get(this)?.close(disconnectReason(this, reason));
+    };
+  })();
 
   /** Counts and logs a refused connection; the error for `next()`. */
   private refuse(notice: CloseNotice): Error {
