@@ -48,6 +48,12 @@
  *   are published on node A, the 100 clients are on node B, and A keeps at
  *   most a window of events that B has not delivered yet (B reports its
  *   progress over IPC). Latency as in (2).
+ * - Idle, connect, storm, baseline (6-9, scenarios/idle.ts): heap and RSS
+ *   per idle connection at 1,000 / 5,000 / 10,000 (after a full GC), the
+ *   time until 10,000 are live, 2,000 clients dropped at once until all are
+ *   live again (ours resuming; silent losses counted), and RSS before any
+ *   client against an empty Nest app (baseline-server.ts), with their own
+ *   load processes (connect-client.ts).
  *
  * Files: settings.ts (the flags), processes.ts (servers, load clients, CPU
  * pinning), measurements.ts (deliveries/s, latency), scenarios/ (one file per

@@ -18,7 +18,7 @@
  */
 import { Peer } from '../ipc.js';
 import { startServer, type Kind } from '../processes.js';
-import type { ServerMemory } from '../protocol.js';
+import type { ServerMark, ServerMemory } from '../protocol.js';
 import { progress, S, serverArgv, sleep } from '../settings.js';
 import type { BaselineKind } from '../baseline-server.js';
 import type {
@@ -39,6 +39,8 @@ export interface IdleRound {
   heapPerConnection: number;
   rssPerConnection: number;
   connectMs: number;
+  /** Server CPU (all threads) spent while they connected, per connection. */
+  cpuMsPerConnection: number;
 }
 
 export interface StormRound {
@@ -97,7 +99,9 @@ async function idleRound(
   const { peer, port } = await startServer({ kind }, `${kind} server`);
   try {
     const before = await peer.call<ServerMemory>({ cmd: 'mem' });
+    const cpu0 = (await peer.call<ServerMark>({ cmd: 'mark' })).cpu;
     const connectMs = await openAll(loads, port, connections, kind === 'ours');
+    const cpu1 = (await peer.call<ServerMark>({ cmd: 'mark' })).cpu;
     await sleep(200);
     const after = await peer.call<ServerMemory>({ cmd: 'mem' }, 120_000);
     await Promise.all(loads.map((c) => call(c, { cmd: 'close' })));
@@ -106,6 +110,10 @@ async function idleRound(
       heapPerConnection: (after.heapUsed - before.heapUsed) / connections,
       rssPerConnection: (after.rss - before.rss) / connections,
       connectMs,
+      cpuMsPerConnection:
+        (cpu1.user - cpu0.user + cpu1.system - cpu0.system) /
+        1000 /
+        connections,
     };
   } finally {
     await peer.stop();

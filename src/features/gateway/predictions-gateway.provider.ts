@@ -1,4 +1,4 @@
-import { Inject, type Provider, type Type } from '@nestjs/common';
+import { Inject, Optional, type Provider, type Type } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { WebSocketGateway } from '@nestjs/websockets';
 import {
@@ -37,7 +37,9 @@ export function createPredictionsGateway(): Provider[] {
       auth: LivebusAuth,
       rateLimits: LivebusLimits,
       origins: LivebusOrigins,
-      moduleRef: ModuleRef,
+      // Optional: with a second copy of @nestjs/core installed this token
+      // is another class, and the start-up check says so instead.
+      @Optional() moduleRef?: ModuleRef,
     ) {
       super(
         bus,
