@@ -33,6 +33,7 @@ export const STORM_CLIENTS = 2000;
 // Low enough that delivery is not what the storm measures (2,000 × 2 = 4,000
 // deliveries/s), high enough that events go out while clients are away.
 const STORM_RATE = 2;
+const STORM_SETTLE_MS = 1500;
 
 export interface IdleRound {
   connections: number;
@@ -129,11 +130,13 @@ async function stormRound(loads: Peer[], kind: Kind): Promise<StormRound> {
       { cmd: 'pace', rate: STORM_RATE, bytes: S.eventBytes, maxPerTick: 8 },
       120_000,
     );
-    await sleep(500);
+    // Every client has had a few events (so that a skipped one shows)
+    // before they drop, and gets a few more after.
+    await sleep(STORM_SETTLE_MS);
     const times = await Promise.all(
       loads.map((c) => call<number>(c, { cmd: 'storm' })),
     );
-    await sleep(500);
+    await sleep(STORM_SETTLE_MS);
     await peer.call({ cmd: 'stop' });
     await paced;
     await sleep(300);
