@@ -1,8 +1,6 @@
 import type { WebSocketAdapter } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
-import { EventEmitter } from 'node:events';
 import type { Namespace, Socket } from 'socket.io';
-
 
 /** The namespaces whose sockets get their message handlers bound on first use. */
 const deferred = new WeakSet<Namespace>();
@@ -47,10 +45,14 @@ export function deferMessageHandlers(
         const binds = pending.get(this);
         if (!binds) return;
         pending.delete(this);
+        const before = new Set(this.listeners(message));
         for (const bindNow of binds) bindNow();
-        // To the listeners just bound, as Socket.IO itself dispatches an
-        // incoming event (its own `emit` would send to the client).
-        EventEmitter.prototype.emit.call(this, message, ...args);
+        // To the listeners just bound only (the app's own listeners of this
+        // message get it from the dispatch under way), as Socket.IO calls
+        // them: with the socket as `this`.
+        for (const listener of this.listeners(message)) {
+          if (!before.has(listener)) listener.apply(this, args);
+        }
       };
       triggers.set(message, trigger);
     }
