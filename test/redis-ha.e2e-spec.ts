@@ -84,6 +84,7 @@ describe('Redis Cluster: three primaries', () => {
       'stream',
       'latest',
       'latest-order',
+      'latest-bytes',
       'ids',
       'ids-order',
     ]) {

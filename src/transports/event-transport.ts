@@ -63,7 +63,8 @@ export interface TransportSink {
    * The bus's bounds, for a transport that keeps events of its own: how
    * many a node keeps for resuming clients, and for how long
    * (`historyMaxEvents`, `historyMaxAgeMs`), which types the snapshot never
-   * keeps (`transientTypes`) and how many it keeps (`snapshotMaxTypes`), a
+   * keeps (`transientTypes`) and how many types and bytes it keeps
+   * (`snapshotMaxTypes`, `snapshotMaxBytes`), a
    * subscriber's queue size (`queueCapacity`: feed a backlog in smaller
    * steps), and how long and how many idempotency ids are remembered
    * (`idempotencyWindowMs`, `idempotencyMaxIds`).
@@ -74,6 +75,7 @@ export interface TransportSink {
     | 'historyMaxAgeMs'
     | 'transientTypes'
     | 'snapshotMaxTypes'
+    | 'snapshotMaxBytes'
     | 'queueCapacity'
     | 'idempotencyWindowMs'
     | 'idempotencyMaxIds'
