@@ -44,6 +44,13 @@ export interface TransportStats {
    * far this node's reader trails.
    */
   readonly headSeq: number | null;
+  /**
+   * Entries of the shared backend this node skipped because this bus did
+   * not write them (malformed, another epoch's stray, a type that breaks
+   * the type rule): someone else writes under the bus's keys. Absent for a
+   * transport that cannot meet any.
+   */
+  readonly skippedEntries?: number;
 }
 
 /**

@@ -245,6 +245,7 @@ export class RedisTransport implements EventTransport {
       commandLatency: this.commandLatency.snapshot(),
       commandErrors: this.commandErrors,
       headSeq,
+      skippedEntries: this.skippedEntries,
     };
   }
 
