@@ -83,6 +83,8 @@ export type ClientCommand =
       auth?: Record<string, unknown>;
     }
   | { cmd: 'stall' }
+  /** Starts (`on`) or stops the responsiveness probe (bench/probe.ts); stopping answers {@link ProbeResult}. */
+  | { cmd: 'probe'; on: boolean; port: number }
   | { cmd: 'mark' }
   | { cmd: 'latency'; on: boolean }
   | { cmd: 'close' }
@@ -101,6 +103,14 @@ export interface ClientMark {
   outOfOrder: number;
   snapshots: number;
   connections: number;
+}
+
+/** The longest waits the probe saw, in ms, and how many it measured. */
+export interface ProbeResult {
+  httpMaxMs: number;
+  httpCount: number;
+  ackMaxMs: number;
+  ackCount: number;
 }
 
 /** Publish-to-receive latencies (ms) recorded between `latency on` and `off`. */

@@ -28,6 +28,7 @@ import {
   type TickEvent,
 } from './events.js';
 import { notify, serve } from './ipc.js';
+import { sharedWriteScheduler } from '../src/delivery/write-scheduler.js';
 import { benchAuth } from './bench-auth.js';
 import {
   CONTROL_RUN,
@@ -55,6 +56,8 @@ interface Target {
   dropped(): number;
   /** Newest seq this node has delivered (ours), or 0. */
   lastSeq(): number;
+  /** Whether events wait in a client's queue (ours), not yet written. */
+  queued(): boolean;
   close(): Promise<void>;
   port: number;
 }
@@ -126,15 +129,27 @@ async function startOurs(): Promise<Target> {
     publish,
     dropped: () => bus.stats().dropped + failures,
     lastSeq: () => bus.lastSeq,
+    // Clients wait for their turn in the write scheduler; otherwise a
+    // client with queued events has a write in the TCP socket (seen below).
+    queued: () => sharedWriteScheduler.waiting > 0,
     close: () => app.close(),
     port: (http.address() as AddressInfo).port,
   };
 }
 
 async function startPlain(): Promise<Target> {
-  const http = createServer();
+  // The fairness probe's two requests (bench/probe.ts), answered at once.
+  const http = createServer((request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end('{}');
+  });
   const io = new Server(http);
   const namespace = io.of(NAMESPACE);
+  namespace.on('connection', (socket) => {
+    socket.on('subscribe', (_body: unknown, ack: unknown) => {
+      if (typeof ack === 'function') (ack as (a: unknown) => void)({ seq: 0 });
+    });
+  });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   return {
     namespace,
@@ -143,6 +158,7 @@ async function startPlain(): Promise<Target> {
     },
     dropped: () => 0,
     lastSeq: () => 0,
+    queued: () => false,
     close: () =>
       new Promise<void>((resolve) => {
         io.close(() => resolve());
@@ -163,12 +179,14 @@ interface EngineConn {
 /**
  * Whether everything published so far has left the process for every
  * client: nothing in an Engine.IO write buffer, no write in flight, nothing
- * left in Node's TCP buffer. Used the same way for both servers (and our
- * per-client queues are empty then: a pump writes its next batch as soon as
- * the previous one drained, in the same turn).
+ * left in Node's TCP buffer. Used the same way for both servers; ours
+ * also has nothing in a client's queue (its writes go out in slices over
+ * several turns of the event loop, so an empty transport alone does not
+ * say every event was written).
  */
-function drained(namespace: Namespace): boolean {
-  for (const socket of namespace.sockets.values()) {
+function drained(target: Target): boolean {
+  if (target.queued()) return false;
+  for (const socket of target.namespace.sockets.values()) {
     const conn = socket.conn as unknown as EngineConn;
     if (
       conn.writeBuffer.length > 0 ||
@@ -202,7 +220,7 @@ function saturate(target: Target, batch: number, bytes: number): void {
   running = true;
   const loop = (): void => {
     if (!running) return;
-    if (drained(target.namespace)) {
+    if (drained(target)) {
       for (let i = 0; i < batch; i++) target.publish(make(++published));
     }
     setImmediate(loop);
