@@ -41,6 +41,8 @@ export type ServerCommand =
   | { cmd: 'report-progress'; on: boolean }
   | { cmd: 'stop' }
   | { cmd: 'mark' }
+  /** Starts (`on`) or stops watching the event loop's delay and GC pauses; stopping answers {@link LoopResult}. */
+  | { cmd: 'loop'; on: boolean }
   /** Forces a GC, then reports memory (and restarts the peak RSS sampling). */
   | { cmd: 'mem' }
   | { cmd: 'exit' };
@@ -50,6 +52,13 @@ export interface PaceResult {
   ms: number;
   /** Fan-out times (ms) of lone events, with `fanoutAfterMs`. */
   fanout: Float64Array;
+}
+
+/** How long the server's event loop was held, at most, while watched (ms). */
+export interface LoopResult {
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+  longestGcMs: number;
 }
 
 export interface ServerMark {

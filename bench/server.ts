@@ -13,6 +13,11 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
+import {
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  type IntervalHistogram,
+} from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { Server, type Namespace } from 'socket.io';
 import {
@@ -42,6 +47,7 @@ import {
   type ServerMark,
   type ServerMemory,
   type ServerSetup,
+  type LoopResult,
 } from './protocol.js';
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as ServerSetup;
@@ -361,6 +367,35 @@ async function collectGarbage(): Promise<void> {
   }
 }
 
+// The longest event-loop delay and GC pause between `loop on` and `loop off`.
+let loopDelay: IntervalHistogram | null = null;
+let gcObserver: PerformanceObserver | null = null;
+let longestGcMs = 0;
+
+function watchLoop(on: boolean): LoopResult | null {
+  if (on) {
+    longestGcMs = 0;
+    loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        longestGcMs = Math.max(longestGcMs, entry.duration);
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    return null;
+  }
+  loopDelay?.disable();
+  gcObserver?.disconnect();
+  const result: LoopResult = {
+    loopDelayMaxMs: (loopDelay?.max ?? 0) / 1e6,
+    loopDelayP99Ms: (loopDelay?.percentile(99) ?? 0) / 1e6,
+    longestGcMs,
+  };
+  loopDelay = null;
+  return result;
+}
+
 // --- main -----------------------------------------------------------------------
 
 const target = setup.kind === 'ours' ? await startOurs() : await startPlain();
@@ -376,6 +411,8 @@ serve(async (body) => {
       return null;
     case 'pace':
       return pace(target, command);
+    case 'loop':
+      return watchLoop(command.on);
     case 'worker':
       runWorker();
       return null;

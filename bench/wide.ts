@@ -9,7 +9,7 @@
  *   socket. The longest wait of each is the figure: how long one fan-out
  *   keeps everything else waiting.
  */
-import type { Peer } from './ipc.js';
+import { Peer } from './ipc.js';
 import { medianOf, type Throughput } from './measure.js';
 import { measureThroughput } from './measurements.js';
 import {
@@ -19,7 +19,7 @@ import {
   startServer,
   type Kind,
 } from './processes.js';
-import type { PaceResult, ProbeResult } from './protocol.js';
+import type { LoopResult, PaceResult, ProbeResult } from './protocol.js';
 import { int, ms, pct, ratio, table } from './report.js';
 import { S, sleep } from './settings.js';
 
@@ -35,9 +35,12 @@ export const WIDE = {
   saturationTarget: 1.2,
 };
 
+/** What the fairness probe saw, and the server's own view of its event loop. */
+export type Fairness = ProbeResult & LoopResult & { published: number };
+
 export interface WideRound {
   saturation: Throughput;
-  fairness: ProbeResult & { published: number };
+  fairness: Fairness;
 }
 
 export interface WideResults {
@@ -77,36 +80,50 @@ async function saturationRound(kind: Kind): Promise<Throughput> {
   }
 }
 
-async function fairnessRound(
-  kind: Kind,
-): Promise<ProbeResult & { published: number }> {
+async function fairnessRound(kind: Kind): Promise<Fairness> {
   const { peer, port } = await startServer({ kind }, `${kind} server`);
   try {
     await connectSpread(port, WIDE.fairnessClients);
-    const prober: Peer = clients[0];
-    const paced = peer.call<PaceResult>({
-      cmd: 'pace',
-      rate: WIDE.fairnessRate,
-      bytes: S.eventBytes,
-      maxPerTick: 1,
-    });
-    // Let the first fan-outs pass (JIT) before the probe starts.
-    await sleep(1000);
-    await prober.call({ cmd: 'probe', on: true, port });
-    await sleep(WIDE.fairnessMs);
-    const probe = await prober.call<ProbeResult>({
-      cmd: 'probe',
-      on: false,
-      port,
-    });
-    await peer.call({ cmd: 'stop' });
-    const { published } = await paced;
-    await settle(clients);
-    await closeClients();
-    return { ...probe, published };
+    // A process of its own: a load client busy reading thousands of
+    // connections would answer late and blame the server.
+    const prober = Peer.fork('probe', './client.js');
+    try {
+      return await probeWhilePacing(peer, prober, port);
+    } finally {
+      await prober.stop();
+    }
   } finally {
     await peer.stop();
   }
+}
+
+async function probeWhilePacing(
+  peer: Peer,
+  prober: Peer,
+  port: number,
+): Promise<Fairness> {
+  const paced = peer.call<PaceResult>({
+    cmd: 'pace',
+    rate: WIDE.fairnessRate,
+    bytes: S.eventBytes,
+    maxPerTick: 1,
+  });
+  // Let the first fan-outs pass (JIT) before the probe starts.
+  await sleep(1000);
+  await prober.call({ cmd: 'probe', on: true, port });
+  await peer.call({ cmd: 'loop', on: true });
+  await sleep(WIDE.fairnessMs);
+  const loop = await peer.call<LoopResult>({ cmd: 'loop', on: false });
+  const probe = await prober.call<ProbeResult>({
+    cmd: 'probe',
+    on: false,
+    port,
+  });
+  await peer.call({ cmd: 'stop' });
+  const { published } = await paced;
+  await settle(clients);
+  await closeClients();
+  return { ...probe, ...loop, published };
 }
 
 export async function wideRounds(
@@ -121,7 +138,7 @@ export async function wideRounds(
       const fairness = await fairnessRound(kind);
       results[kind].push({ saturation, fairness });
       progress(
-        `wide ${r + 1}/${rounds} ${kind}: ${int(saturation.deliveriesPerSec)} deliveries/s to ${int(WIDE.saturationClients)} (CPU server ${pct(saturation.serverCpu)}), longest wait while fanning out to ${int(WIDE.fairnessClients)}: GET ${ms(fairness.httpMaxMs)}, subscribe ack ${ms(fairness.ackMaxMs)}`,
+        `wide ${r + 1}/${rounds} ${kind}: ${int(saturation.deliveriesPerSec)} deliveries/s to ${int(WIDE.saturationClients)} (CPU server ${pct(saturation.serverCpu)}), longest wait while fanning out to ${int(WIDE.fairnessClients)}: GET ${ms(fairness.httpMaxMs)}, subscribe ack ${ms(fairness.ackMaxMs)}, server loop delay ${ms(fairness.loopDelayMaxMs)} (GC ${ms(fairness.longestGcMs)})`,
       );
     }
   }
@@ -134,6 +151,14 @@ export function wideFigures(results: WideResults) {
   const deliveries = (kind: Kind) =>
     med(kind, (r) => r.saturation.deliveriesPerSec);
   const ratioOfDeliveries = deliveries('ours') / deliveries('plain');
+  const cpuPerThousand = (kind: Kind) =>
+    med(
+      kind,
+      (r) =>
+        (r.saturation.serverCpu * 10) / (r.saturation.deliveriesPerSec / 1000),
+    );
+  const loopMax = (kind: Kind) => med(kind, (r) => r.fairness.loopDelayMaxMs);
+  const gcMax = (kind: Kind) => med(kind, (r) => r.fairness.longestGcMs);
   const httpMax = (kind: Kind) => med(kind, (r) => r.fairness.httpMaxMs);
   const ackMax = (kind: Kind) => med(kind, (r) => r.fairness.ackMaxMs);
   return {
@@ -145,6 +170,12 @@ export function wideFigures(results: WideResults) {
       plain: med('plain', (r) => r.saturation.serverCpu),
     },
     dropped: med('ours', (r) => r.saturation.dropped),
+    cpuMsPerThousand: {
+      ours: cpuPerThousand('ours'),
+      plain: cpuPerThousand('plain'),
+    },
+    loopDelayMaxMs: { ours: loopMax('ours'), plain: loopMax('plain') },
+    longestGcMs: { ours: gcMax('ours'), plain: gcMax('plain') },
     httpMaxMs: { ours: httpMax('ours'), plain: httpMax('plain') },
     ackMaxMs: { ours: ackMax('ours'), plain: ackMax('plain') },
     fairnessMet:
@@ -177,6 +208,12 @@ export function wideReport(results: WideResults): string {
         pct(f.serverCpu.plain),
       ],
       [
+        '  server CPU per 1,000 deliveries (ratio: plain/ours; robust when the clients set the pace)',
+        `${f.cpuMsPerThousand.ours.toFixed(1)} ms`,
+        `${f.cpuMsPerThousand.plain.toFixed(1)} ms`,
+        ratio(f.cpuMsPerThousand.plain, f.cpuMsPerThousand.ours),
+      ],
+      [
         `longest wait of a GET /api/ws/snapshot, ${WIDE.fairnessRate} events/s to ${int(WIDE.fairnessClients)} clients`,
         ms(f.httpMaxMs.ours),
         ms(f.httpMaxMs.plain),
@@ -191,6 +228,11 @@ export function wideReport(results: WideResults): string {
         ratio(f.ackMaxMs.ours, f.ackMaxMs.plain),
         `≤ ${WIDE.fairnessTargetMs} ms`,
         verdict(f.ackMaxMs.ours <= WIDE.fairnessTargetMs),
+      ],
+      [
+        "  the server's own longest event-loop delay / longest GC pause",
+        `${ms(f.loopDelayMaxMs.ours)} / ${ms(f.longestGcMs.ours)}`,
+        `${ms(f.loopDelayMaxMs.plain)} / ${ms(f.longestGcMs.plain)}`,
       ],
     ]),
   ].join('\n');

@@ -37,7 +37,9 @@ export class ClientPump<
   E extends BusEvent = BusEvent,
 > implements ScheduledWriter {
   private inFlight = false;
-  private scheduled = false;
+  // Waiting in the scheduler: not at all, with the live fan-out, or ahead
+  // of it (a hydration or re-hydration).
+  private scheduled: 'no' | 'live' | 'urgent' = 'no';
   private backlogIndex = 0;
   // A re-hydration asked for and not yet written; a newer request replaces
   // it, so a client that asks again and again costs one snapshot.
@@ -82,17 +84,18 @@ export class ClientPump<
    * of the live fan-out.
    */
   schedule(): void {
-    if (this.scheduled || this.inFlight) return;
-    this.scheduled = true;
-    this.scheduler.add(
-      this,
-      this.snapshotRequest !== null || this.prelude.length > 0,
-    );
+    if (this.inFlight || this.scheduled === 'urgent') return;
+    const urgent = this.snapshotRequest !== null || this.prelude.length > 0;
+    if (this.scheduled === 'live' && !urgent) return;
+    // Queued again ahead of its place among the live ones: its later turn
+    // there finds nothing to write, or writes what came since.
+    this.scheduled = urgent ? 'urgent' : 'live';
+    this.scheduler.add(this, urgent);
   }
 
   /** @internal The scheduler's call: one batch, if nothing is in flight. */
   writeNow(): void {
-    this.scheduled = false;
+    this.scheduled = 'no';
     if (this.inFlight || this.subscription.closed) return;
     const frames: F[] = this.prelude.length > 0 ? [...this.prelude] : [];
     this.prelude = [];
