@@ -18,6 +18,7 @@ import {
 import { metricsCostRounds, type MetricsCost } from './metrics-cost.js';
 
 import { guardCostRounds, type GuardCost } from './guard-cost.js';
+import { wideRounds, type WideResults } from './wide.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 export interface Results {
@@ -27,6 +28,7 @@ export interface Results {
   redis: RedisRound[];
   metrics: MetricsCost;
   guards: GuardCost;
+  wide: WideResults;
 }
 
 export async function runRounds(): Promise<Results> {
@@ -37,6 +39,7 @@ export async function runRounds(): Promise<Results> {
     redis: [],
     metrics: { off: [], on: [] },
     guards: { open: [], guarded: [] },
+    wide: { ours: [], plain: [] },
   };
   const alternate = (r: number): Kind[] =>
     r % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
@@ -101,6 +104,9 @@ export async function runRounds(): Promise<Results> {
       guardedSaturationRound,
       progress,
     );
+  }
+  if (only.has('wide')) {
+    results.wide = await wideRounds(S.otherRounds, progress);
   }
   return results;
 }

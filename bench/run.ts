@@ -49,13 +49,17 @@
  *   most a window of events that B has not delivered yet (B reports its
  *   progress over IPC). Latency as in (2).
  *
+ * - Wide (8, bench/wide.ts): one event per publish to 5,000 clients,
+ *   saturated as in (1); and the longest wait of an HTTP request and of a
+ *   socket round trip while single events fan out to 10,000 clients.
+ *
  * Files: settings.ts (the flags), processes.ts (servers, load clients, CPU
  * pinning), measurements.ts (deliveries/s, latency), scenarios/ (one file per
  * section above), rounds.ts (their order), figures.ts (medians, targets),
  * tables.ts (what is printed); server.ts and client.ts are the processes.
  *
  * Flags: --quick (fewer, shorter rounds), --rounds N (fan-out rounds, default
- * 5), --only sat,stall,worker,redis,metrics,guards, --batch N (saturation batch, default 64),
+ * 5), --only sat,stall,worker,redis,metrics,guards,wide, --batch N (saturation batch, default 64),
  * --client-processes N, --no-pin, --history N (our historyMaxEvents instead
  * of the default), --redis-window N, --cpu-prof (CPU profiles of the server
  * processes in bench/results/profiles/).
@@ -71,6 +75,7 @@ import { only, out, repo, resultsDir, S } from './settings.js';
 import { tables } from './tables.js';
 import { metricsCostFigures, metricsCostReport } from './metrics-cost.js';
 import { guardCostFigures, guardCostReport } from './guard-cost.js';
+import { wideFigures, wideReport } from './wide.js';
 import { assertRedisServerInstalled } from '../test/support/redis-server.js';
 
 async function main(): Promise<void> {
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
     tables(summary),
     metricsCostReport(results.metrics),
     guardCostReport(results.guards),
+    wideReport(results.wide),
   ]
     .filter(Boolean)
     .join('\n');
@@ -143,6 +149,7 @@ async function main(): Promise<void> {
           results.guards.guarded.length > 0
             ? guardCostFigures(results.guards)
             : null,
+        wide: results.wide.ours.length > 0 ? wideFigures(results.wide) : null,
       },
       targets,
       table: text,

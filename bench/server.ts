@@ -13,6 +13,11 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
+import {
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  type IntervalHistogram,
+} from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { Server, type Namespace } from 'socket.io';
 import {
@@ -28,6 +33,7 @@ import {
   type TickEvent,
 } from './events.js';
 import { notify, serve } from './ipc.js';
+import { sharedWriteScheduler } from '../src/delivery/write-scheduler.js';
 import { benchAuth } from './bench-auth.js';
 import {
   CONTROL_RUN,
@@ -41,6 +47,7 @@ import {
   type ServerMark,
   type ServerMemory,
   type ServerSetup,
+  type LoopResult,
 } from './protocol.js';
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as ServerSetup;
@@ -55,6 +62,8 @@ interface Target {
   dropped(): number;
   /** Newest seq this node has delivered (ours), or 0. */
   lastSeq(): number;
+  /** Whether events wait in a client's queue (ours), not yet written. */
+  queued(): boolean;
   close(): Promise<void>;
   port: number;
 }
@@ -126,15 +135,27 @@ async function startOurs(): Promise<Target> {
     publish,
     dropped: () => bus.stats().dropped + failures,
     lastSeq: () => bus.lastSeq,
+    // Clients wait for their turn in the write scheduler; otherwise a
+    // client with queued events has a write in the TCP socket (seen below).
+    queued: () => sharedWriteScheduler.waiting > 0,
     close: () => app.close(),
     port: (http.address() as AddressInfo).port,
   };
 }
 
 async function startPlain(): Promise<Target> {
-  const http = createServer();
+  // The fairness probe's two requests (bench/probe.ts), answered at once.
+  const http = createServer((request, response) => {
+    response.setHeader('content-type', 'application/json');
+    response.end('{}');
+  });
   const io = new Server(http);
   const namespace = io.of(NAMESPACE);
+  namespace.on('connection', (socket) => {
+    socket.on('subscribe', (_body: unknown, ack: unknown) => {
+      if (typeof ack === 'function') (ack as (a: unknown) => void)({ seq: 0 });
+    });
+  });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   return {
     namespace,
@@ -143,6 +164,7 @@ async function startPlain(): Promise<Target> {
     },
     dropped: () => 0,
     lastSeq: () => 0,
+    queued: () => false,
     close: () =>
       new Promise<void>((resolve) => {
         io.close(() => resolve());
@@ -163,12 +185,14 @@ interface EngineConn {
 /**
  * Whether everything published so far has left the process for every
  * client: nothing in an Engine.IO write buffer, no write in flight, nothing
- * left in Node's TCP buffer. Used the same way for both servers (and our
- * per-client queues are empty then: a pump writes its next batch as soon as
- * the previous one drained, in the same turn).
+ * left in Node's TCP buffer. Used the same way for both servers; ours
+ * also has nothing in a client's queue (its writes go out in slices over
+ * several turns of the event loop, so an empty transport alone does not
+ * say every event was written).
  */
-function drained(namespace: Namespace): boolean {
-  for (const socket of namespace.sockets.values()) {
+function drained(target: Target): boolean {
+  if (target.queued()) return false;
+  for (const socket of target.namespace.sockets.values()) {
     const conn = socket.conn as unknown as EngineConn;
     if (
       conn.writeBuffer.length > 0 ||
@@ -202,7 +226,7 @@ function saturate(target: Target, batch: number, bytes: number): void {
   running = true;
   const loop = (): void => {
     if (!running) return;
-    if (drained(target.namespace)) {
+    if (drained(target)) {
       for (let i = 0; i < batch; i++) target.publish(make(++published));
     }
     setImmediate(loop);
@@ -343,6 +367,35 @@ async function collectGarbage(): Promise<void> {
   }
 }
 
+// The longest event-loop delay and GC pause between `loop on` and `loop off`.
+let loopDelay: IntervalHistogram | null = null;
+let gcObserver: PerformanceObserver | null = null;
+let longestGcMs = 0;
+
+function watchLoop(on: boolean): LoopResult | null {
+  if (on) {
+    longestGcMs = 0;
+    loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        longestGcMs = Math.max(longestGcMs, entry.duration);
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    return null;
+  }
+  loopDelay?.disable();
+  gcObserver?.disconnect();
+  const result: LoopResult = {
+    loopDelayMaxMs: (loopDelay?.max ?? 0) / 1e6,
+    loopDelayP99Ms: (loopDelay?.percentile(99) ?? 0) / 1e6,
+    longestGcMs,
+  };
+  loopDelay = null;
+  return result;
+}
+
 // --- main -----------------------------------------------------------------------
 
 const target = setup.kind === 'ours' ? await startOurs() : await startPlain();
@@ -358,6 +411,8 @@ serve(async (body) => {
       return null;
     case 'pace':
       return pace(target, command);
+    case 'loop':
+      return watchLoop(command.on);
     case 'worker':
       runWorker();
       return null;
