@@ -18,6 +18,11 @@ import {
 import { metricsCostRounds, type MetricsCost } from './metrics-cost.js';
 
 import { guardCostRounds, type GuardCost } from './guard-cost.js';
+import {
+  emptyFlowResults,
+  flowRounds,
+  type FlowResults,
+} from './scenarios/flow.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 export interface Results {
@@ -27,6 +32,7 @@ export interface Results {
   redis: RedisRound[];
   metrics: MetricsCost;
   guards: GuardCost;
+  flow: FlowResults;
 }
 
 export async function runRounds(): Promise<Results> {
@@ -37,6 +43,7 @@ export async function runRounds(): Promise<Results> {
     redis: [],
     metrics: { off: [], on: [] },
     guards: { open: [], guarded: [] },
+    flow: emptyFlowResults(),
   };
   const alternate = (r: number): Kind[] =>
     r % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
@@ -101,6 +108,9 @@ export async function runRounds(): Promise<Results> {
       guardedSaturationRound,
       progress,
     );
+  }
+  if (only.has('flow') || only.has('ingest')) {
+    results.flow = await flowRounds(only, S.otherRounds, progress);
   }
   return results;
 }

@@ -55,7 +55,7 @@
  * tables.ts (what is printed); server.ts and client.ts are the processes.
  *
  * Flags: --quick (fewer, shorter rounds), --rounds N (fan-out rounds, default
- * 5), --only sat,stall,worker,redis,metrics,guards, --batch N (saturation batch, default 64),
+ * 5), --only sat,stall,worker,redis,metrics,guards,flow,ingest, --batch N (saturation batch, default 64),
  * --client-processes N, --no-pin, --history N (our historyMaxEvents instead
  * of the default), --redis-window N, --cpu-prof (CPU profiles of the server
  * processes in bench/results/profiles/).
@@ -71,6 +71,7 @@ import { only, out, repo, resultsDir, S } from './settings.js';
 import { tables } from './tables.js';
 import { metricsCostFigures, metricsCostReport } from './metrics-cost.js';
 import { guardCostFigures, guardCostReport } from './guard-cost.js';
+import { flowReport } from './scenarios/flow.js';
 import { assertRedisServerInstalled } from '../test/support/redis-server.js';
 
 async function main(): Promise<void> {
@@ -117,6 +118,7 @@ async function main(): Promise<void> {
     tables(summary),
     metricsCostReport(results.metrics),
     guardCostReport(results.guards),
+    flowReport(results.flow),
   ]
     .filter(Boolean)
     .join('\n');

@@ -98,6 +98,14 @@ async function startOurs(): Promise<Target> {
           ...options,
           ...(registry ? { metrics: { registry, path: false } } : {}),
           ...(setup.guarded ? { auth: benchAuth() } : {}),
+          ...(setup.ingest
+            ? {
+                ingest: {
+                  requestsPerSecond: Infinity,
+                  eventsPerSecond: Infinity,
+                },
+              }
+            : {}),
         }),
       ],
     },
@@ -135,6 +143,7 @@ async function startPlain(): Promise<Target> {
   const http = createServer();
   const io = new Server(http);
   const namespace = io.of(NAMESPACE);
+  if (setup.ingest) plainIngestRoute(http, namespace);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   return {
     namespace,
@@ -149,6 +158,26 @@ async function startPlain(): Promise<Target> {
       }),
     port: (http.address() as AddressInfo).port,
   };
+}
+
+/**
+ * Plain's `POST /api/events`: the body JSON-parsed, each event emitted with
+ * `nsp.emit` (what an app without this module would write).
+ */
+function plainIngestRoute(http: HttpServer, namespace: Namespace): void {
+  http.on('request', (req, res) => {
+    if (req.method !== 'POST' || req.url !== '/api/events') return;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as
+        TickEvent | TickEvent[];
+      const events = Array.isArray(body) ? body : [body];
+      for (const event of events) namespace.emit(event.type, event);
+      res.writeHead(202, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ accepted: events.length }));
+    });
+  });
 }
 
 // The parts of an Engine.IO connection that tell whether its writes drained.
@@ -335,6 +364,26 @@ function memory(): ServerMemory {
   return result;
 }
 
+// RSS samples without any forced GC (`rss-watch` to `rss-samples`).
+let rssSamples: number[] = [];
+let rssWatcher: NodeJS.Timeout | null = null;
+
+function watchRss(everyMs: number): void {
+  if (rssWatcher) clearInterval(rssWatcher);
+  rssSamples = [process.memoryUsage.rss()];
+  rssWatcher = setInterval(() => {
+    rssSamples.push(process.memoryUsage.rss());
+  }, everyMs);
+}
+
+function takeRssSamples(): number[] {
+  if (rssWatcher) clearInterval(rssWatcher);
+  rssWatcher = null;
+  const samples = [...rssSamples, process.memoryUsage.rss()];
+  rssSamples = [];
+  return samples;
+}
+
 async function collectGarbage(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) {
@@ -396,6 +445,11 @@ serve(async (body) => {
     case 'mem':
       await collectGarbage();
       return memory();
+    case 'rss-watch':
+      watchRss(command.everyMs);
+      return null;
+    case 'rss-samples':
+      return takeRssSamples();
     case 'exit':
       stopGenerator();
       if (control) {

@@ -14,7 +14,7 @@ export const option = (name: string): string | undefined => {
 };
 const quick = flag('quick');
 export const only = new Set(
-  (option('only') ?? 'sat,stall,worker,redis,metrics,guards')
+  (option('only') ?? 'sat,stall,worker,redis,metrics,guards,flow,ingest')
     .split(',')
     .filter(Boolean),
 );
