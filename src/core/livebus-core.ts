@@ -158,9 +158,16 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
     return this.intake.accept(event);
   }
 
-  /** {@link accept} for several events, all or nothing, naming the bad index. */
-  acceptAll(events: readonly unknown[]): EncodedEvent[] {
-    return this.intake.acceptAll(events);
+  /**
+   * {@link accept} for several events, all or nothing, naming the bad index.
+   * `rawJson[i]`, when given, is the JSON text `events[i]` was parsed from,
+   * kept instead of stringifying it again.
+   */
+  acceptAll(
+    events: readonly unknown[],
+    rawJson?: readonly (string | undefined)[],
+  ): EncodedEvent[] {
+    return this.intake.acceptAll(events, rawJson);
   }
 
   /**
