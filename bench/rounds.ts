@@ -109,7 +109,7 @@ export async function runRounds(): Promise<Results> {
       progress,
     );
   }
-  if (only.has('flow') || only.has('ingest')) {
+  if (['flow', 'crowd', 'ingest'].some((section) => only.has(section))) {
     results.flow = await flowRounds(only, S.otherRounds, progress);
   }
   return results;

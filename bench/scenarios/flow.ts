@@ -4,7 +4,7 @@
  * - flow memory (`--only flow`): 100,000 events of 1 KB to 2 reading
  *   clients, our default history; the peak RSS above the start, sampled
  *   every 10 ms with no forced GC (history bytes included: it starts empty).
- * - crowd (`--only flow`): 5,000 raw ws clients, 10 events/s; RSS sampled
+ * - crowd (`--only crowd`): 5,000 raw ws clients, 10 events/s; RSS sampled
  *   every 100 ms over a window, never a forced GC: median and max.
  * - ingest (`--only ingest`): the same 100,000 events of 1 KB through
  *   `POST /api/events`, 50 per request, 4 requests in flight, 2 reading
@@ -23,7 +23,7 @@ import {
   type Kind,
 } from '../processes.js';
 import type { PaceResult, ServerSetup } from '../protocol.js';
-import { int, mb, ratio, table, times } from '../report.js';
+import { int, mb } from '../report.js';
 import { flag, S, sleep } from '../settings.js';
 
 const quick = flag('quick');
@@ -227,120 +227,6 @@ export function ingestRound(kind: Kind): Promise<IngestRound> {
   });
 }
 
-/** The section's rows: ours, plain, ratio, target. */
-export function flowReport(r: FlowResults): string {
-  const m = <T>(rounds: T[], pick: (x: T) => number) =>
-    median(rounds.map(pick));
-  const rows: string[][] = [];
-  const row = (
-    name: string,
-    ours: number,
-    plain: number,
-    fmt: (n: number) => string,
-    target: string,
-    met: boolean | null,
-    note = '',
-  ) =>
-    rows.push([
-      name,
-      fmt(ours),
-      fmt(plain),
-      ratio(ours, plain),
-      target,
-      met === null ? '' : met ? 'met' : 'NOT met',
-      note,
-    ]);
-  if (r.flow.ours.length > 0 && r.flow.plain.length > 0) {
-    const o = m(r.flow.ours, (x) => x.peakGrowth);
-    row(
-      `flow memory: peak RSS growth, ${int(FLOW.events)} × 1 KB to 2 readers (no forced GC)`,
-      o,
-      m(r.flow.plain, (x) => x.peakGrowth),
-      mb,
-      '≤ 32 MB',
-      o <= 32 * 1024 * 1024,
-    );
-    row(
-      '  RSS growth at the end',
-      m(r.flow.ours, (x) => x.endGrowth),
-      m(r.flow.plain, (x) => x.endGrowth),
-      mb,
-      '',
-      null,
-    );
-    row(
-      '  events received by the 2 readers',
-      m(r.flow.ours, (x) => x.received),
-      m(r.flow.plain, (x) => x.received),
-      int,
-      `all ${int(FLOW.events * 2)}`,
-      null,
-    );
-  }
-  if (r.crowd.ours.length > 0 && r.crowd.plain.length > 0) {
-    const o = m(r.crowd.ours, (x) => x.rssMedian);
-    const p = m(r.crowd.plain, (x) => x.rssMedian);
-    row(
-      `RSS, ${int(FLOW.crowdClients)} clients at ${FLOW.crowdRate} events/s, median (no forced GC)`,
-      o,
-      p,
-      mb,
-      '≤ 1.5×',
-      o <= 1.5 * p,
-    );
-    row(
-      '  max',
-      m(r.crowd.ours, (x) => x.rssMax),
-      m(r.crowd.plain, (x) => x.rssMax),
-      mb,
-      '',
-      null,
-    );
-    row(
-      '  clients connected',
-      m(r.crowd.ours, (x) => x.clients),
-      m(r.crowd.plain, (x) => x.clients),
-      int,
-      '',
-      null,
-    );
-  }
-  if (r.ingest.ours.length > 0 && r.ingest.plain.length > 0) {
-    const o = m(r.ingest.ours, (x) => x.seconds);
-    const p = m(r.ingest.plain, (x) => x.seconds);
-    rows.push([
-      `ingest: ${int(FLOW.events)} × 1 KB, ${FLOW.ingestPerRequest} per POST, wall time`,
-      `${o.toFixed(2)} s`,
-      `${p.toFixed(2)} s`,
-      `${times(p / o)} speed`,
-      '≥ 1.0× speed',
-      p / o >= 1 ? 'met' : 'NOT met',
-      '',
-    ]);
-    row(
-      '  events received by the 2 readers',
-      m(r.ingest.ours, (x) => x.received),
-      m(r.ingest.plain, (x) => x.received),
-      int,
-      '',
-      null,
-    );
-  }
-  if (rows.length === 0) return '';
-  return table([
-    [
-      'flow and ingest (issue 13)',
-      'ours',
-      'plain Socket.IO',
-      'ours/plain',
-      'target',
-      '',
-      '',
-    ],
-    ...rows,
-  ]);
-}
-
 /** The section's rounds, alternating which server goes first. */
 export async function flowRounds(
   sections: Set<string>,
@@ -358,6 +244,8 @@ export async function flowRounds(
         `flow ${r + 1}/${rounds} ${kind}: peak RSS +${mb(flow.peakGrowth)} (end +${mb(flow.endGrowth)}), received ${int(flow.received)}`,
       );
     }
+  }
+  for (let r = 0; r < rounds && sections.has('crowd'); r++) {
     for (const kind of order(r)) {
       const crowd = await crowdRound(kind);
       results.crowd[kind].push(crowd);
