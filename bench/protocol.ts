@@ -16,6 +16,8 @@ export interface ServerSetup {
   metrics?: boolean;
   /** Ours only: behind `auth` (a guard, `authenticate`, `canRead`): see bench/guard-cost.ts. */
   guarded?: boolean;
+  /** `POST /api/events`: ours its ingest route (no rate limits), plain a bare JSON route emitting each event. */
+  ingest?: boolean;
 }
 
 export type ServerCommand =
@@ -45,6 +47,10 @@ export type ServerCommand =
   | { cmd: 'loop'; on: boolean }
   /** Forces a GC, then reports memory (and restarts the peak RSS sampling). */
   | { cmd: 'mem' }
+  /** Samples RSS every `everyMs` (no forced GC) until `rss-samples`. */
+  | { cmd: 'rss-watch'; everyMs: number }
+  /** Stops the `rss-watch` sampling and answers its samples (bytes). */
+  | { cmd: 'rss-samples' }
   | { cmd: 'exit' };
 
 export interface PaceResult {

@@ -19,6 +19,11 @@ import { metricsCostRounds, type MetricsCost } from './metrics-cost.js';
 
 import { guardCostRounds, type GuardCost } from './guard-cost.js';
 import { wideRounds, type WideResults } from './wide.js';
+import {
+  emptyFlowResults,
+  flowRounds,
+  type FlowResults,
+} from './scenarios/flow.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 export interface Results {
@@ -29,6 +34,7 @@ export interface Results {
   metrics: MetricsCost;
   guards: GuardCost;
   wide: WideResults;
+  flow: FlowResults;
 }
 
 export async function runRounds(): Promise<Results> {
@@ -40,6 +46,7 @@ export async function runRounds(): Promise<Results> {
     metrics: { off: [], on: [] },
     guards: { open: [], guarded: [] },
     wide: { ours: [], plain: [] },
+    flow: emptyFlowResults(),
   };
   const alternate = (r: number): Kind[] =>
     r % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
@@ -107,6 +114,9 @@ export async function runRounds(): Promise<Results> {
   }
   if (only.has('wide')) {
     results.wide = await wideRounds(S.otherRounds, progress);
+  }
+  if (['flow', 'crowd', 'ingest'].some((section) => only.has(section))) {
+    results.flow = await flowRounds(only, S.otherRounds, progress);
   }
   return results;
 }

@@ -48,6 +48,12 @@
  *   are published on node A, the 100 clients are on node B, and A keeps at
  *   most a window of events that B has not delivered yet (B reports its
  *   progress over IPC). Latency as in (2).
+ * - Flow, crowd and ingest (issue 13; scenarios/flow.ts): server RSS while
+ *   100,000 events of 1 KB pass to 2 reading clients (peak above the start,
+ *   sampled every 10 ms, no forced GC, our default history); RSS with 5,000
+ *   raw ws clients at 10 events/s (median and max over a window, no forced
+ *   GC); 100,000 events of 1 KB through `POST /api/events`, 50 per request,
+ *   4 in flight (plain: a bare route that JSON-parses and `nsp.emit`s).
  *
  * - Wide (8, bench/wide.ts): one event per publish to 5,000 clients,
  *   saturated as in (1); and the longest wait of an HTTP request and of a
@@ -59,9 +65,10 @@
  * tables.ts (what is printed); server.ts and client.ts are the processes.
  *
  * Flags: --quick (fewer, shorter rounds), --rounds N (fan-out rounds, default
- * 5), --only sat,stall,worker,redis,metrics,guards,wide, --batch N (saturation batch, default 64),
+ * 5), --only sat,stall,worker,redis,metrics,guards,wide,flow,crowd,ingest, --batch N (saturation batch, default 64),
  * --client-processes N, --no-pin, --history N (our historyMaxEvents instead
- * of the default), --redis-window N, --cpu-prof (CPU profiles of the server
+ * of the default), --redis-window N, --node-flags '<flags>' (for the
+ * server processes, e.g. --trace-gc), --cpu-prof (CPU profiles of the server
  * processes in bench/results/profiles/).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -76,6 +83,7 @@ import { tables } from './tables.js';
 import { metricsCostFigures, metricsCostReport } from './metrics-cost.js';
 import { guardCostFigures, guardCostReport } from './guard-cost.js';
 import { wideFigures, wideReport } from './wide.js';
+import { flowReport } from './flow-table.js';
 import { assertRedisServerInstalled } from '../test/support/redis-server.js';
 
 async function main(): Promise<void> {
@@ -123,6 +131,7 @@ async function main(): Promise<void> {
     metricsCostReport(results.metrics),
     guardCostReport(results.guards),
     wideReport(results.wide),
+    flowReport(results.flow),
   ]
     .filter(Boolean)
     .join('\n');

@@ -107,6 +107,14 @@ async function startOurs(): Promise<Target> {
           ...options,
           ...(registry ? { metrics: { registry, path: false } } : {}),
           ...(setup.guarded ? { auth: benchAuth() } : {}),
+          ...(setup.ingest
+            ? {
+                ingest: {
+                  requestsPerSecond: Infinity,
+                  eventsPerSecond: Infinity,
+                },
+              }
+            : {}),
         }),
       ],
     },
@@ -144,8 +152,10 @@ async function startOurs(): Promise<Target> {
 }
 
 async function startPlain(): Promise<Target> {
-  // The fairness probe's two requests (bench/probe.ts), answered at once.
+  // The fairness probe's two requests (bench/probe.ts), answered at once;
+  // `POST /api/events` is plainIngestRoute's.
   const http = createServer((request, response) => {
+    if (setup.ingest && request.url === '/api/events') return;
     response.setHeader('content-type', 'application/json');
     response.end('{}');
   });
@@ -156,6 +166,7 @@ async function startPlain(): Promise<Target> {
       if (typeof ack === 'function') (ack as (a: unknown) => void)({ seq: 0 });
     });
   });
+  if (setup.ingest) plainIngestRoute(http, namespace);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   return {
     namespace,
@@ -171,6 +182,26 @@ async function startPlain(): Promise<Target> {
       }),
     port: (http.address() as AddressInfo).port,
   };
+}
+
+/**
+ * Plain's `POST /api/events`: the body JSON-parsed, each event emitted with
+ * `nsp.emit` (what an app without this module would write).
+ */
+function plainIngestRoute(http: HttpServer, namespace: Namespace): void {
+  http.on('request', (req, res) => {
+    if (req.method !== 'POST' || req.url !== '/api/events') return;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as
+        TickEvent | TickEvent[];
+      const events = Array.isArray(body) ? body : [body];
+      for (const event of events) namespace.emit(event.type, event);
+      res.writeHead(202, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ accepted: events.length }));
+    });
+  });
 }
 
 // The parts of an Engine.IO connection that tell whether its writes drained.
@@ -359,6 +390,26 @@ function memory(): ServerMemory {
   return result;
 }
 
+// RSS samples without any forced GC (`rss-watch` to `rss-samples`).
+let rssSamples: number[] = [];
+let rssWatcher: NodeJS.Timeout | null = null;
+
+function watchRss(everyMs: number): void {
+  if (rssWatcher) clearInterval(rssWatcher);
+  rssSamples = [process.memoryUsage.rss()];
+  rssWatcher = setInterval(() => {
+    rssSamples.push(process.memoryUsage.rss());
+  }, everyMs);
+}
+
+function takeRssSamples(): number[] {
+  if (rssWatcher) clearInterval(rssWatcher);
+  rssWatcher = null;
+  const samples = [...rssSamples, process.memoryUsage.rss()];
+  rssSamples = [];
+  return samples;
+}
+
 async function collectGarbage(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) {
@@ -451,6 +502,11 @@ serve(async (body) => {
     case 'mem':
       await collectGarbage();
       return memory();
+    case 'rss-watch':
+      watchRss(command.everyMs);
+      return null;
+    case 'rss-samples':
+      return takeRssSamples();
     case 'exit':
       stopGenerator();
       if (control) {
