@@ -1,7 +1,7 @@
 import type { PublishReceipt } from '../src/index.js';
 import { describeTransportConformance } from '../src/testing/index.js';
 import { RedisTransport } from '../src/transports/redis/redis.transport.js';
-import { checkFailover, client, nodes } from './support/failover.js';
+import { checkFailover, client, nodes } from './failover.js';
 import {
   PrimaryReplica,
   RedisCluster,

@@ -1,4 +1,4 @@
-import { checkFailover, nodes } from './support/failover.js';
+import { checkFailover, nodes } from './failover.js';
 import { PrimaryReplica, command } from './support/redis-ha.js';
 import type { ServerKind } from './support/redis-server.js';
 import { TcpProxy } from './support/tcp-proxy.js';

@@ -4,7 +4,7 @@ import {
   TransportUnavailableError,
   type EventBusService,
   type PublishReceipt,
-} from '../../src/index.js';
+} from '../src/index.js';
 import {
   once,
   receive,
@@ -13,8 +13,8 @@ import {
   until,
   type Received,
   type TestApp,
-} from '../utils.js';
-import type { PrimaryReplica } from './redis-ha.js';
+} from './utils.js';
+import type { PrimaryReplica } from './support/redis-ha.js';
 
 type Tick = { type: string; n: number };
 
