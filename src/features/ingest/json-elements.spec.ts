@@ -7,6 +7,7 @@ describe('arrayElementTexts', () => {
   it('slices each element of a compact array, strings with brackets, commas and escapes included', () => {
     const events = [
       { type: 'a', s: 'x,]}[{"\\', n: -1.5e3, u: '\u2028é😀', z: null },
+      { type: 'q', s: '\\', t: '\\\\"', u: '"\\' },
       { type: 'b', nested: [[1, { d: [] }], {}], t: true },
       'str"ing',
       42,

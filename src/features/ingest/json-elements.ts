@@ -9,6 +9,13 @@ const CLOSE_OBJECT = 0x7d;
 const isSpace = (c: number): boolean =>
   c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
+/** Whether the quote at `at` is escaped: an odd run of backslashes before it. */
+function escaped(body: Buffer, at: number): boolean {
+  let backslashes = 0;
+  while (body[at - 1 - backslashes] === BACKSLASH) backslashes++;
+  return backslashes % 2 === 1;
+}
+
 /**
  * The JSON text of each element of the top-level array in `body`, a UTF-8
  * body that `JSON.parse` has already accepted, so that ingest publishes the
@@ -45,10 +52,10 @@ export function arrayElementTexts(
       spaced ||= pendingSpace;
       pendingSpace = false;
       if (c === QUOTE) {
-        // To the closing quote, past escaped characters.
-        for (i++; i < body.length && body[i] !== QUOTE; i++) {
-          if (body[i] === BACKSLASH) i++;
-        }
+        // To the closing quote (a native search: events are mostly strings).
+        i = body.indexOf(QUOTE, i + 1);
+        while (i > 0 && escaped(body, i)) i = body.indexOf(QUOTE, i + 1);
+        if (i < 0) return null;
       } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
       else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--;
       end = i + 1;
