@@ -11,6 +11,7 @@ import type { Socket as NetSocket } from 'node:net';
 import { WebSocket, type RawData } from 'ws';
 import { NAMESPACE, wallClockMs } from './events.js';
 import { serve } from './ipc.js';
+import { startProbe, stopProbe } from './probe.js';
 import type { ClientCommand, ClientMark, LatencySamples } from './protocol.js';
 
 // Engine.IO packet types (first character) and Socket.IO packet types (second).
@@ -134,6 +135,9 @@ class Connection {
 
 let connections: Connection[] = [];
 
+/** Connections opened at once by `connect`, one step after the other. */
+const CONNECT_STEP = 250;
+
 function mark(): ClientMark {
   const result: ClientMark = {
     at: performance.now(),
@@ -162,16 +166,27 @@ serve(async (body) => {
   switch (command.cmd) {
     case 'connect': {
       const url = `ws://127.0.0.1:${command.port}/socket.io/?EIO=4&transport=websocket`;
-      const opened: Connection[] = [];
-      for (let i = 0; i < command.count; i++) {
-        opened.push(
-          new Connection(url, command.checkOrder ?? false, command.auth),
-        );
+      // In steps, so thousands of handshakes do not overflow the server's
+      // listen backlog (a dropped SYN is retried a second later).
+      for (let at = 0; at < command.count; at += CONNECT_STEP) {
+        const opened: Connection[] = [];
+        const n = Math.min(CONNECT_STEP, command.count - at);
+        for (let i = 0; i < n; i++) {
+          opened.push(
+            new Connection(url, command.checkOrder ?? false, command.auth),
+          );
+        }
+        connections.push(...opened);
+        await Promise.all(opened.map((c) => c.joined));
       }
-      connections.push(...opened);
-      await Promise.all(opened.map((c) => c.joined));
       return connections.length;
     }
+    case 'probe':
+      if (command.on) {
+        startProbe(command.port);
+        return null;
+      }
+      return stopProbe();
     case 'stall':
       for (const c of connections) c.stall();
       return null;

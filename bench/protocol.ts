@@ -16,6 +16,8 @@ export interface ServerSetup {
   metrics?: boolean;
   /** Ours only: behind `auth` (a guard, `authenticate`, `canRead`): see bench/guard-cost.ts. */
   guarded?: boolean;
+  /** `POST /api/events`: ours its ingest route (no rate limits), plain a bare JSON route emitting each event. */
+  ingest?: boolean;
 }
 
 export type ServerCommand =
@@ -41,8 +43,14 @@ export type ServerCommand =
   | { cmd: 'report-progress'; on: boolean }
   | { cmd: 'stop' }
   | { cmd: 'mark' }
+  /** Starts (`on`) or stops watching the event loop's delay and GC pauses; stopping answers {@link LoopResult}. */
+  | { cmd: 'loop'; on: boolean }
   /** Forces a GC, then reports memory (and restarts the peak RSS sampling). */
   | { cmd: 'mem' }
+  /** Samples RSS every `everyMs` (no forced GC) until `rss-samples`. */
+  | { cmd: 'rss-watch'; everyMs: number }
+  /** Stops the `rss-watch` sampling and answers its samples (bytes). */
+  | { cmd: 'rss-samples' }
   | { cmd: 'exit' };
 
 export interface PaceResult {
@@ -50,6 +58,13 @@ export interface PaceResult {
   ms: number;
   /** Fan-out times (ms) of lone events, with `fanoutAfterMs`. */
   fanout: Float64Array;
+}
+
+/** How long the server's event loop was held, at most, while watched (ms). */
+export interface LoopResult {
+  loopDelayMaxMs: number;
+  loopDelayP99Ms: number;
+  longestGcMs: number;
 }
 
 export interface ServerMark {
@@ -83,6 +98,8 @@ export type ClientCommand =
       auth?: Record<string, unknown>;
     }
   | { cmd: 'stall' }
+  /** Starts (`on`) or stops the responsiveness probe (bench/probe.ts); stopping answers {@link ProbeResult}. */
+  | { cmd: 'probe'; on: boolean; port: number }
   | { cmd: 'mark' }
   | { cmd: 'latency'; on: boolean }
   | { cmd: 'close' }
@@ -101,6 +118,14 @@ export interface ClientMark {
   outOfOrder: number;
   snapshots: number;
   connections: number;
+}
+
+/** The longest waits the probe saw, in ms, and how many it measured. */
+export interface ProbeResult {
+  httpMaxMs: number;
+  httpCount: number;
+  ackMaxMs: number;
+  ackCount: number;
 }
 
 /** Publish-to-receive latencies (ms) recorded between `latency on` and `off`. */

@@ -19,6 +19,12 @@ import { metricsCostRounds, type MetricsCost } from './metrics-cost.js';
 
 import { guardCostRounds, type GuardCost } from './guard-cost.js';
 import { idleRounds, type IdleResults } from './scenarios/idle.js';
+import { wideRounds, type WideResults } from './wide.js';
+import {
+  emptyFlowResults,
+  flowRounds,
+  type FlowResults,
+} from './scenarios/flow.js';
 import { RedisServer } from '../test/support/redis-server.js';
 
 export interface Results {
@@ -29,6 +35,8 @@ export interface Results {
   metrics: MetricsCost;
   guards: GuardCost;
   idle?: IdleResults;
+  wide: WideResults;
+  flow: FlowResults;
 }
 
 export async function runRounds(): Promise<Results> {
@@ -39,6 +47,8 @@ export async function runRounds(): Promise<Results> {
     redis: [],
     metrics: { off: [], on: [] },
     guards: { open: [], guarded: [] },
+    wide: { ours: [], plain: [] },
+    flow: emptyFlowResults(),
   };
   const alternate = (r: number): Kind[] =>
     r % 2 === 0 ? ['ours', 'plain'] : ['plain', 'ours'];
@@ -106,6 +116,12 @@ export async function runRounds(): Promise<Results> {
   }
   if (only.has('idle') || only.has('connect') || only.has('storm')) {
     results.idle = await idleRounds(only);
+  }
+  if (only.has('wide')) {
+    results.wide = await wideRounds(S.otherRounds, progress);
+  }
+  if (['flow', 'crowd', 'ingest'].some((section) => only.has(section))) {
+    results.flow = await flowRounds(only, S.otherRounds, progress);
   }
   return results;
 }

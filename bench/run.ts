@@ -48,12 +48,22 @@
  *   are published on node A, the 100 clients are on node B, and A keeps at
  *   most a window of events that B has not delivered yet (B reports its
  *   progress over IPC). Latency as in (2).
- * - Idle, connect, storm, baseline (6-9, scenarios/idle.ts): heap and RSS
+ * - Idle, connect, storm, baseline (issue 13; scenarios/idle.ts): heap and RSS
  *   per idle connection at 1,000 / 5,000 / 10,000 (after a full GC), the
  *   time until 10,000 are live, 2,000 clients dropped at once until all are
  *   live again (ours resuming; silent losses counted), and RSS before any
  *   client against an empty Nest app (baseline-server.ts), with their own
  *   load processes (connect-client.ts).
+ * - Flow, crowd and ingest (issue 13; scenarios/flow.ts): server RSS while
+ *   100,000 events of 1 KB pass to 2 reading clients (peak above the start,
+ *   sampled every 10 ms, no forced GC, our default history); RSS with 5,000
+ *   raw ws clients at 10 events/s (median and max over a window, no forced
+ *   GC); 100,000 events of 1 KB through `POST /api/events`, 50 per request,
+ *   4 in flight (plain: a bare route that JSON-parses and `nsp.emit`s).
+ *
+ * - Wide (8, bench/wide.ts): one event per publish to 5,000 clients,
+ *   saturated as in (1); and the longest wait of an HTTP request and of a
+ *   socket round trip while single events fan out to 10,000 clients.
  *
  * Files: settings.ts (the flags), processes.ts (servers, load clients, CPU
  * pinning), measurements.ts (deliveries/s, latency), scenarios/ (one file per
@@ -61,9 +71,10 @@
  * tables.ts (what is printed); server.ts and client.ts are the processes.
  *
  * Flags: --quick (fewer, shorter rounds), --rounds N (fan-out rounds, default
- * 5), --only sat,stall,worker,redis,metrics,guards,idle,connect,storm, --batch N (saturation batch, default 64),
+ * 5), --only sat,stall,worker,redis,metrics,guards,wide,flow,crowd,ingest,idle,connect,storm, --batch N (saturation batch, default 64),
  * --client-processes N, --no-pin, --history N (our historyMaxEvents instead
- * of the default), --redis-window N, --cpu-prof (CPU profiles of the server
+ * of the default), --redis-window N, --node-flags '<flags>' (for the
+ * server processes, e.g. --trace-gc), --cpu-prof (CPU profiles of the server
  * processes in bench/results/profiles/).
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -78,6 +89,8 @@ import { tables } from './tables.js';
 import { metricsCostFigures, metricsCostReport } from './metrics-cost.js';
 import { guardCostFigures, guardCostReport } from './guard-cost.js';
 import { idleFigures, idleReport } from './idle-report.js';
+import { wideFigures, wideReport } from './wide.js';
+import { flowReport } from './flow-table.js';
 import { assertRedisServerInstalled } from '../test/support/redis-server.js';
 
 async function main(): Promise<void> {
@@ -125,6 +138,8 @@ async function main(): Promise<void> {
     metricsCostReport(results.metrics),
     guardCostReport(results.guards),
     results.idle ? idleReport(results.idle) : '',
+    wideReport(results.wide),
+    flowReport(results.flow),
   ]
     .filter(Boolean)
     .join('\n');
@@ -152,6 +167,7 @@ async function main(): Promise<void> {
             ? guardCostFigures(results.guards)
             : null,
         idle: results.idle ? idleFigures(results.idle) : null,
+        wide: results.wide.ours.length > 0 ? wideFigures(results.wide) : null,
       },
       targets,
       table: text,

@@ -13,6 +13,11 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { getHeapSpaceStatistics } from 'node:v8';
+import {
+  monitorEventLoopDelay,
+  PerformanceObserver,
+  type IntervalHistogram,
+} from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { Server, type Namespace } from 'socket.io';
 import {
@@ -28,6 +33,7 @@ import {
   type TickEvent,
 } from './events.js';
 import { notify, serve } from './ipc.js';
+import { sharedWriteScheduler } from '../src/delivery/write-scheduler.js';
 import { benchAuth } from './bench-auth.js';
 import {
   CONTROL_RUN,
@@ -41,6 +47,7 @@ import {
   type ServerMark,
   type ServerMemory,
   type ServerSetup,
+  type LoopResult,
 } from './protocol.js';
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as ServerSetup;
@@ -55,6 +62,8 @@ interface Target {
   dropped(): number;
   /** Newest seq this node has delivered (ours), or 0. */
   lastSeq(): number;
+  /** Whether events wait in a client's queue (ours), not yet written. */
+  queued(): boolean;
   close(): Promise<void>;
   port: number;
 }
@@ -98,6 +107,14 @@ async function startOurs(): Promise<Target> {
           ...options,
           ...(registry ? { metrics: { registry, path: false } } : {}),
           ...(setup.guarded ? { auth: benchAuth() } : {}),
+          ...(setup.ingest
+            ? {
+                ingest: {
+                  requestsPerSecond: Infinity,
+                  eventsPerSecond: Infinity,
+                },
+              }
+            : {}),
         }),
       ],
     },
@@ -126,15 +143,30 @@ async function startOurs(): Promise<Target> {
     publish,
     dropped: () => bus.stats().dropped + failures,
     lastSeq: () => bus.lastSeq,
+    // Clients wait for their turn in the write scheduler; otherwise a
+    // client with queued events has a write in the TCP socket (seen below).
+    queued: () => sharedWriteScheduler.waiting > 0,
     close: () => app.close(),
     port: (http.address() as AddressInfo).port,
   };
 }
 
 async function startPlain(): Promise<Target> {
-  const http = createServer();
+  // The fairness probe's two requests (bench/probe.ts), answered at once;
+  // `POST /api/events` is plainIngestRoute's.
+  const http = createServer((request, response) => {
+    if (setup.ingest && request.url === '/api/events') return;
+    response.setHeader('content-type', 'application/json');
+    response.end('{}');
+  });
   const io = new Server(http);
   const namespace = io.of(NAMESPACE);
+  namespace.on('connection', (socket) => {
+    socket.on('subscribe', (_body: unknown, ack: unknown) => {
+      if (typeof ack === 'function') (ack as (a: unknown) => void)({ seq: 0 });
+    });
+  });
+  if (setup.ingest) plainIngestRoute(http, namespace);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   return {
     namespace,
@@ -143,12 +175,33 @@ async function startPlain(): Promise<Target> {
     },
     dropped: () => 0,
     lastSeq: () => 0,
+    queued: () => false,
     close: () =>
       new Promise<void>((resolve) => {
         io.close(() => resolve());
       }),
     port: (http.address() as AddressInfo).port,
   };
+}
+
+/**
+ * Plain's `POST /api/events`: the body JSON-parsed, each event emitted with
+ * `nsp.emit` (what an app without this module would write).
+ */
+function plainIngestRoute(http: HttpServer, namespace: Namespace): void {
+  http.on('request', (req, res) => {
+    if (req.method !== 'POST' || req.url !== '/api/events') return;
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as
+        TickEvent | TickEvent[];
+      const events = Array.isArray(body) ? body : [body];
+      for (const event of events) namespace.emit(event.type, event);
+      res.writeHead(202, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ accepted: events.length }));
+    });
+  });
 }
 
 // The parts of an Engine.IO connection that tell whether its writes drained.
@@ -163,12 +216,14 @@ interface EngineConn {
 /**
  * Whether everything published so far has left the process for every
  * client: nothing in an Engine.IO write buffer, no write in flight, nothing
- * left in Node's TCP buffer. Used the same way for both servers (and our
- * per-client queues are empty then: a pump writes its next batch as soon as
- * the previous one drained, in the same turn).
+ * left in Node's TCP buffer. Used the same way for both servers; ours
+ * also has nothing in a client's queue (its writes go out in slices over
+ * several turns of the event loop, so an empty transport alone does not
+ * say every event was written).
  */
-function drained(namespace: Namespace): boolean {
-  for (const socket of namespace.sockets.values()) {
+function drained(target: Target): boolean {
+  if (target.queued()) return false;
+  for (const socket of target.namespace.sockets.values()) {
     const conn = socket.conn as unknown as EngineConn;
     if (
       conn.writeBuffer.length > 0 ||
@@ -202,7 +257,7 @@ function saturate(target: Target, batch: number, bytes: number): void {
   running = true;
   const loop = (): void => {
     if (!running) return;
-    if (drained(target.namespace)) {
+    if (drained(target)) {
       for (let i = 0; i < batch; i++) target.publish(make(++published));
     }
     setImmediate(loop);
@@ -335,12 +390,61 @@ function memory(): ServerMemory {
   return result;
 }
 
+// RSS samples without any forced GC (`rss-watch` to `rss-samples`).
+let rssSamples: number[] = [];
+let rssWatcher: NodeJS.Timeout | null = null;
+
+function watchRss(everyMs: number): void {
+  if (rssWatcher) clearInterval(rssWatcher);
+  rssSamples = [process.memoryUsage.rss()];
+  rssWatcher = setInterval(() => {
+    rssSamples.push(process.memoryUsage.rss());
+  }, everyMs);
+}
+
+function takeRssSamples(): number[] {
+  if (rssWatcher) clearInterval(rssWatcher);
+  rssWatcher = null;
+  const samples = [...rssSamples, process.memoryUsage.rss()];
+  rssSamples = [];
+  return samples;
+}
+
 async function collectGarbage(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
   for (let i = 0; i < 3; i++) {
     gc?.();
     await new Promise((resolve) => setImmediate(resolve));
   }
+}
+
+// The longest event-loop delay and GC pause between `loop on` and `loop off`.
+let loopDelay: IntervalHistogram | null = null;
+let gcObserver: PerformanceObserver | null = null;
+let longestGcMs = 0;
+
+function watchLoop(on: boolean): LoopResult | null {
+  if (on) {
+    longestGcMs = 0;
+    loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
+    gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        longestGcMs = Math.max(longestGcMs, entry.duration);
+      }
+    });
+    gcObserver.observe({ entryTypes: ['gc'] });
+    return null;
+  }
+  loopDelay?.disable();
+  gcObserver?.disconnect();
+  const result: LoopResult = {
+    loopDelayMaxMs: (loopDelay?.max ?? 0) / 1e6,
+    loopDelayP99Ms: (loopDelay?.percentile(99) ?? 0) / 1e6,
+    longestGcMs,
+  };
+  loopDelay = null;
+  return result;
 }
 
 // --- main -----------------------------------------------------------------------
@@ -358,6 +462,8 @@ serve(async (body) => {
       return null;
     case 'pace':
       return pace(target, command);
+    case 'loop':
+      return watchLoop(command.on);
     case 'worker':
       runWorker();
       return null;
@@ -396,6 +502,11 @@ serve(async (body) => {
     case 'mem':
       await collectGarbage();
       return memory();
+    case 'rss-watch':
+      watchRss(command.everyMs);
+      return null;
+    case 'rss-samples':
+      return takeRssSamples();
     case 'exit':
       stopGenerator();
       if (control) {

@@ -14,7 +14,10 @@ export const option = (name: string): string | undefined => {
 };
 const quick = flag('quick');
 export const only = new Set(
-  (option('only') ?? 'sat,stall,worker,redis,metrics,guards,idle,connect,storm')
+  (
+    option('only') ??
+    'sat,stall,worker,redis,metrics,guards,wide,flow,crowd,ingest,idle,connect,storm'
+  )
     .split(',')
     .filter(Boolean),
 );
@@ -47,6 +50,8 @@ export const S = {
 export const repo = fileURLToPath(new URL('../../', import.meta.url));
 export const resultsDir = `${repo}bench/results/`;
 export const serverArgv = ['--expose-gc'];
+// Extra flags for the server processes, e.g. --node-flags=--trace-gc.
+serverArgv.push(...(option('node-flags') ?? '').split(' ').filter(Boolean));
 if (flag('cpu-prof')) {
   mkdirSync(`${resultsDir}profiles`, { recursive: true });
   serverArgv.push('--cpu-prof', `--cpu-prof-dir=${resultsDir}profiles`);

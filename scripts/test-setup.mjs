@@ -2,10 +2,12 @@
 // fresh machine needs only `npm ci && npm test`:
 // - redis-server (the Redis tests start their own), redis-sentinel and
 //   redis-cli (the HA tests start a Sentinel and make a Cluster with
-//   redis-cli --cluster create) and Chromium (the page tests drive it):
-//   found on PATH (or at REDIS_SERVER, REDIS_SENTINEL, REDIS_CLI,
-//   CHROMIUM_PATH), or installed from Debian's packages when
-//   running as root with apt-get; otherwise it stops and names the command.
+//   redis-cli --cluster create), valkey-server (the transport's tests run
+//   on Valkey too) and Chromium (the page tests drive it): found on PATH
+//   (or at REDIS_SERVER, REDIS_SENTINEL, REDIS_CLI, VALKEY_SERVER,
+//   CHROMIUM_PATH), or installed from Debian's packages when running as
+//   root with apt-get (valkey-server from bookworm-backports: see
+//   installFromBackports); otherwise it stops and names the command.
 //   The tests that need them are never skipped.
 // - the npm cache holds every package the consumer tests install offline
 //   (test/consumers/*/package-lock.json); what is missing is fetched once.
@@ -19,6 +21,11 @@ import {
   readFileSync,
   rmSync,
 } from 'node:fs';
+import {
+  backportsSuite,
+  ensureBackportsSource,
+  installFromBackports,
+} from './apt-backports.mjs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -53,6 +60,7 @@ const REDIS = [process.env.REDIS_SERVER, 'redis-server'];
 // The test helpers use the override as given, else the name on PATH.
 const SENTINEL = [process.env.REDIS_SENTINEL ?? 'redis-sentinel'];
 const REDIS_CLI = [process.env.REDIS_CLI ?? 'redis-cli'];
+const VALKEY = [process.env.VALKEY_SERVER ?? 'valkey-server'];
 const needs = [
   {
     what: 'redis-server',
@@ -73,6 +81,14 @@ const needs = [
     other: 'brew install redis, or set REDIS_CLI to its path',
   },
   {
+    what: 'valkey-server',
+    find: () => which(...VALKEY),
+    debian: 'valkey-server',
+    // Debian 12 (bookworm) has it in bookworm-backports only.
+    backports: true,
+    other: 'brew install valkey, or set VALKEY_SERVER to its path',
+  },
+  {
     what: 'Chromium',
     find: () => which(...CHROMIUM),
     debian: 'chromium',
@@ -87,21 +103,32 @@ function run(command, args, options = {}) {
 
 let missing = needs.filter((need) => !need.find());
 if (missing.length > 0) {
-  const packages = missing.map((need) => need.debian);
-  const names = missing.map((need) => need.what).join(' and ');
   const isRoot = process.getuid?.() === 0;
   if (isRoot && which('apt-get')) {
+    const packages = missing.map((need) => need.debian);
     console.log(
-      `test set-up: ${names} missing; installing Debian's ${packages.join(' ')}`,
+      `test set-up: ${missing.map((need) => need.what).join(' and ')} missing; installing Debian's ${packages.join(' ')}`,
     );
     const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    if (
-      !run('apt-get', ['update', '-qq'], { env }) ||
-      !run('apt-get', ['install', '-y', '-qq', ...packages], {
-        env,
-        stdio: ['ignore', 'ignore', 'inherit'],
-      })
-    ) {
+    const plain = missing.filter((need) => !need.backports);
+    const backports = missing.filter((need) => need.backports);
+    const suite = backports.length > 0 ? backportsSuite() : null;
+    const installed =
+      (!suite || ensureBackportsSource(suite)) &&
+      run('apt-get', ['update', '-qq'], { env }) &&
+      (plain.length === 0 ||
+        run(
+          'apt-get',
+          ['install', '-y', '-qq', ...plain.map((need) => need.debian)],
+          { env, stdio: ['ignore', 'ignore', 'inherit'] },
+        )) &&
+      (backports.length === 0 ||
+        installFromBackports(
+          backports.map((need) => need.debian),
+          suite,
+          env,
+        ));
+    if (!installed) {
       console.error(
         `test set-up: apt-get could not install ${packages.join(' ')}`,
       );
@@ -109,9 +136,16 @@ if (missing.length > 0) {
     missing = needs.filter((need) => !need.find());
   }
   if (missing.length > 0) {
+    const plain = missing.filter((need) => !need.backports);
+    const backports = missing.filter((need) => need.backports);
     console.error(
       `test set-up: the tests need ${missing.map((need) => need.what).join(' and ')}, which are not installed.\n` +
-        `  Debian/Ubuntu: sudo apt-get install ${missing.map((need) => need.debian).join(' ')}\n` +
+        (plain.length > 0
+          ? `  Debian/Ubuntu: sudo apt-get install ${plain.map((need) => need.debian).join(' ')}\n`
+          : '') +
+        (backports.length > 0
+          ? `  Debian 12 (bookworm): with bookworm-backports in the apt sources, sudo apt-get install -t bookworm-backports ${backports.map((need) => need.debian).join(' ')}\n`
+          : '') +
         missing
           .map((need) => `  otherwise (${need.what}): ${need.other}\n`)
           .join('') +
@@ -125,7 +159,7 @@ const version = (binary) =>
     .stdout.trim()
     .split('\n')[0];
 console.log(
-  `test set-up: ${version(which(...REDIS))}; ${version(which(...CHROMIUM))}`,
+  `test set-up: ${version(which(...REDIS))}; ${version(which(...VALKEY))}; ${version(which(...CHROMIUM))}`,
 );
 
 // The consumer tests install from the npm cache only (--offline): warm it.

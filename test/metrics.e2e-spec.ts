@@ -323,6 +323,7 @@ describe('GET /metrics through a Redis stop and start', () => {
     expect(m.value('livebus_transport_command_errors_total')).toBe(0);
     expect(m.value('livebus_transport_reader_lag_events')).toBe(0);
     expect(m.value('livebus_transport_epoch_changes_total')).toBe(0);
+    expect(m.value('livebus_transport_skipped_entries_total')).toBe(0);
     expect(m.value('livebus_events_published_total')).toBe(5);
 
     await redis.kill();

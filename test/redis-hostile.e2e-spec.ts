@@ -1,4 +1,6 @@
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { scrape } from './support/prometheus-text.js';
 import { RedisServer } from './support/redis-server.js';
 import { openBrowserSse } from './support/sse-parser.js';
 import {
@@ -43,6 +45,7 @@ describe('the Redis transport reading types that are not names', () => {
     const app = await startApp({
       worker: false,
       transport: { type: 'redis', url: redis.url },
+      metrics: { registry: new Registry() },
     });
     apps.push(app);
     return app;
@@ -98,6 +101,11 @@ describe('the Redis transport reading types that are not names', () => {
         'ok',
       ]);
       expect(transportOf(a).skippedEntries).toBe(BAD_TYPES.length);
+      // And a scrape counts them.
+      const m = await scrape(a.url + '/metrics');
+      expect(m.value('livebus_transport_skipped_entries_total')).toBe(
+        BAD_TYPES.length,
+      );
       expect(transportOf(a).lastError).toMatch(
         /is not an event this bus wrote/,
       );
@@ -120,6 +128,10 @@ describe('the Redis transport reading types that are not names', () => {
     const response = await fetch(b.url + '/api/ws/snapshot');
     expect(await response.json()).toEqual({ ok: { type: 'ok', n: 1 } });
     expect(transportOf(b).skippedEntries).toBe(BAD_TYPES.length + 1);
+    const m = await scrape(b.url + '/metrics');
+    expect(m.value('livebus_transport_skipped_entries_total')).toBe(
+      BAD_TYPES.length + 1,
+    );
     expect(transportOf(b).lastError).toMatch(
       /of livebus:latest is not an event this bus wrote/,
     );

@@ -6,14 +6,15 @@ import { describeTransportConformance } from '../src/testing/index.js';
 import { MemoryTransport } from '../src/transports/memory.transport.js';
 import { RedisTransport } from '../src/transports/redis/redis.transport.js';
 import { AuditedTransport } from './support/audited.transport.js';
-import { RedisServer } from './support/redis-server.js';
+import { RedisServer, type ServerKind } from './support/redis-server.js';
 import {
   SharedLog,
   SharedLogTransport,
 } from './support/shared-log.transport.js';
 
-// One suite, three transports: the built-in two and one written against the
-// public port alone, as an app would write its own.
+// One suite, three transports: the built-in two (Redis on Redis and on
+// Valkey) and one written against the public port alone, as an app would
+// write its own.
 
 describeTransportConformance('memory', {
   shared: false,
@@ -58,10 +59,14 @@ describeTransportConformance(
   },
 );
 
-describe('Redis', () => {
+// The Redis transport on a real server: Redis, and Valkey (its fork).
+describe.each<[ServerKind, string]>([
+  ['redis', 'Redis (a real redis-server)'],
+  ['valkey', 'Redis transport on Valkey (a real valkey-server)'],
+])('%s', (kind, title) => {
   let server: RedisServer;
   beforeAll(async () => {
-    server = await RedisServer.start();
+    server = await RedisServer.start({ kind });
   });
   afterAll(async () => {
     await server.kill();
@@ -82,7 +87,7 @@ describe('Redis', () => {
     }
   }
 
-  describeTransportConformance('Redis (a real redis-server)', {
+  describeTransportConformance(title, {
     shared: true,
     create: () =>
       new RedisTransport({

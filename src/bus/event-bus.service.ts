@@ -184,11 +184,13 @@ export class EventBusService<M extends EventMap<M> = AnyEventMap>
   publishAll(
     events: readonly unknown[],
     options?: PublishOptions,
+    /** @internal The JSON text each event was parsed from (ingest), or `undefined` for one to stringify. */
+    rawJson?: readonly (string | undefined)[],
   ): Promise<PublishReceipt> {
     try {
       const append = appendOptions(options);
       this.assertReady();
-      return this.transport.append(this.bus.acceptAll(events), append);
+      return this.transport.append(this.bus.acceptAll(events, rawJson), append);
     } catch (error) {
       return Promise.reject(error as Error);
     }

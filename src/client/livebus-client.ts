@@ -19,17 +19,14 @@ import {
   DEFAULT_NAMESPACE,
   GAP_MESSAGE,
   gapOnlyConflated,
-  REAUTH_MESSAGE,
   RESUMED_MESSAGE,
   SNAPSHOT_MESSAGE,
-  SUBSCRIBE_MESSAGE,
   type EventMeta,
   type ResumedMeta,
   type SnapshotMeta,
-  type SubscribeAck,
-  type SubscribeRequest,
 } from '../protocol/messages.js';
-import { CLOSE_MESSAGE, type CloseNotice } from '../protocol/codes.js';
+import type { CloseNotice } from '../protocol/codes.js';
+import { isReservedType } from '../protocol/event-types.js';
 import { watchCloses } from './close-policy.js';
 import {
   answerReauth,
@@ -37,10 +34,11 @@ import {
   type AuthFields,
   type AuthOption,
 } from './client-auth.js';
+import { ClientListeners } from './client-listeners.js';
+import { ResyncRequests } from './client-resync.js';
 import type {
   ConnectionState,
   GapNotice,
-  Listeners,
   LivebusClientOptions,
   ResetReason,
   TypedHandler,
@@ -82,20 +80,9 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
   // the snapshot then replaces the state.
   private pendingReset: 'gap' | 'types' | null = null;
   private cancelReconnect: () => void;
-  // A re-hydration the server refused for its subscribe rate, asked again.
-  private resyncRetry: ReturnType<typeof setTimeout> | null = null;
+  private readonly resyncs: ResyncRequests;
   private lastClose: CloseNotice | null = null;
-  private readonly listeners: Listeners<M> = {
-    event: [],
-    state: [],
-    connection: [],
-    gap: [],
-    reset: [],
-    close: [],
-  };
-  // Keyed by type in a Map: a type named `toString` or `__proto__` is a
-  // type like any other, never a member of a plain object.
-  private readonly typed = new Map<string, TypedHandler[]>();
+  private readonly listeners = new ClientListeners<M>();
 
   constructor(url: string, options: LivebusClientOptions<M> = {}) {
     this.types = options.types ? [...options.types] : null;
@@ -113,6 +100,11 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
           .then((fields) => send(this.handshake(fields)));
       },
     });
+    this.resyncs = new ResyncRequests(
+      this.socket,
+      () => this.types,
+      () => this._connection === 'closed',
+    );
     // Before the credential expires the server asks for a fresh one.
     answerReauth(this.socket, credential);
     this.socket.on('connect', () => this.setConnection('live'));
@@ -131,7 +123,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
       {
         notice: (notice) => {
           this.lastClose = notice;
-          for (const listener of this.listeners.close) listener(notice);
+          for (const listener of this.listeners.of.close) listener(notice);
         },
         giveUp: () => this.close(),
         retrying: () => this.setConnection('reconnecting'),
@@ -148,22 +140,15 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     });
     this.socket.on(GAP_MESSAGE, (gap: GapNotice) => {
       this.gaps++;
-      for (const listener of this.listeners.gap) listener(gap);
+      for (const listener of this.listeners.of.gap) listener(gap);
       // Unless only conflated (the latest of each type follows), what was
       // missed may have been the latest of some type: re-hydrate. A pending
       // snapshot is taken after this gap's drops: it covers them too.
       if (!gapOnlyConflated(gap) && !this.pendingReset) this.resync('gap');
     });
     this.socket.onAny((name: string, event: unknown, meta: EventMeta) => {
-      if (
-        name === SNAPSHOT_MESSAGE ||
-        name === RESUMED_MESSAGE ||
-        name === GAP_MESSAGE ||
-        name === CLOSE_MESSAGE ||
-        name === REAUTH_MESSAGE
-      ) {
-        return;
-      }
+      // The bus's own messages (and `livebus:` ones) are not events.
+      if (isReservedType(name)) return;
       this.applyEvent(name as EventType<M>, event as M[EventType<M>], meta);
     });
   }
@@ -212,10 +197,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     type: K,
     handler: (event: M[K], meta: EventMeta) => void,
   ): () => void {
-    let list = this.typed.get(type);
-    if (!list) this.typed.set(type, (list = []));
-    list.push(handler as TypedHandler);
-    return () => remove(list, handler as TypedHandler);
+    return this.listeners.addTyped(type, handler as TypedHandler);
   }
 
   /** Runs `handler` for every event, whatever its type. */
@@ -226,25 +208,25 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
       meta: EventMeta,
     ) => void,
   ): () => void {
-    return this.add('event', handler);
+    return this.listeners.add('event', handler);
   }
 
   /** Runs `handler` whenever `state` changed (an event, a snapshot). */
   onState(handler: (state: Readonly<Partial<M>>) => void): () => void {
-    return this.add('state', handler);
+    return this.listeners.add('state', handler);
   }
 
   onConnection(handler: (state: ConnectionState) => void): () => void {
-    return this.add('connection', handler);
+    return this.listeners.add('connection', handler);
   }
 
   onGap(handler: (gap: GapNotice) => void): () => void {
-    return this.add('gap', handler);
+    return this.listeners.add('gap', handler);
   }
 
   /** Runs `handler` when the state was replaced by a snapshot marked reset. */
   onReset(handler: (reason: ResetReason) => void): () => void {
-    return this.add('reset', handler);
+    return this.listeners.add('reset', handler);
   }
 
   /**
@@ -253,7 +235,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
    * says so, and is `closed` where it does not.
    */
   onClose(handler: (notice: CloseNotice) => void): () => void {
-    return this.add('close', handler);
+    return this.listeners.add('close', handler);
   }
 
   /** Receives only `types` from now on (`null`: all); the state is re-hydrated. */
@@ -264,7 +246,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   close(): void {
     this.cancelReconnect();
-    if (this.resyncRetry) clearTimeout(this.resyncRetry);
+    this.resyncs.cancel();
     this.setConnection('closed');
     this.socket.disconnect();
   }
@@ -282,20 +264,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
 
   private resync(reason: 'gap' | 'types'): void {
     this.pendingReset = reason;
-    if (this.resyncRetry) clearTimeout(this.resyncRetry);
-    this.resyncRetry = null;
-    const request: SubscribeRequest = { types: this.types };
-    this.socket.emit(SUBSCRIBE_MESSAGE, request, (ack: SubscribeAck) => {
-      // Past the server's subscribe rate: asked again when it says (with
-      // the filter of then), or the state would stay stale.
-      if (!('code' in ack) || ack.code !== 'rate_limited') return;
-      if (this._connection === 'closed') return;
-      if (this.resyncRetry) clearTimeout(this.resyncRetry);
-      this.resyncRetry = setTimeout(() => {
-        this.resyncRetry = null;
-        if (this._connection !== 'closed') this.resync(reason);
-      }, ack.retryAfterMs ?? 1000);
-    });
+    this.resyncs.request(() => this.resync(reason));
   }
 
   private applySnapshot(events: Partial<M>, meta: SnapshotMeta): void {
@@ -311,7 +280,7 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     if (meta.reset || this.pendingReset) {
       const reason = this.pendingReset ?? 'resume-failed';
       this.pendingReset = null;
-      for (const listener of this.listeners.reset) listener(reason);
+      for (const listener of this.listeners.of.reset) listener(reason);
     }
     this.emitState();
   }
@@ -327,36 +296,19 @@ export class LivebusClient<M extends EventMap<M> = AnyEventMap> {
     this._lastSeq = meta.seq;
     this.latest.set(type, event);
     this.view = null;
-    for (const listener of this.listeners.event) listener(type, event, meta);
-    for (const handler of this.typed.get(type) ?? []) {
-      handler(event as never, meta);
-    }
+    this.listeners.dispatchEvent(type, event, meta);
     this.emitState();
   }
 
   private emitState(): void {
-    if (this.listeners.state.length === 0) return;
+    if (this.listeners.of.state.length === 0) return;
     const state = this.state;
-    for (const listener of this.listeners.state) listener(state);
+    for (const listener of this.listeners.of.state) listener(state);
   }
 
   private setConnection(state: ConnectionState): void {
     if (this._connection === state || this._connection === 'closed') return;
     this._connection = state;
-    for (const listener of this.listeners.connection) listener(state);
+    for (const listener of this.listeners.of.connection) listener(state);
   }
-
-  private add<K extends keyof Listeners<M>>(
-    kind: K,
-    handler: Listeners<M>[K][number],
-  ): () => void {
-    const list = this.listeners[kind] as Listeners<M>[K][number][];
-    list.push(handler);
-    return () => remove(list, handler);
-  }
-}
-
-function remove<T>(list: T[], item: T): void {
-  const index = list.indexOf(item);
-  if (index >= 0) list.splice(index, 1);
 }

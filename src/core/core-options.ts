@@ -37,7 +37,7 @@ export interface LivebusCoreOptions {
   historyMaxEvents?: number;
   /** Oldest event kept for resuming clients, in ms. @default 300000 (5 min) */
   historyMaxAgeMs?: number;
-  /** Most event JSON kept for resuming clients, in bytes (counted as characters). @default 33554432 (32 MiB) */
+  /** Most event JSON kept for resuming clients, in UTF-8 bytes. @default 33554432 (32 MiB) */
   historyMaxBytes?: number;
   /**
    * How long the transport remembers a publish's idempotency id

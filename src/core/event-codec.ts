@@ -17,8 +17,15 @@ const PLAIN_KEY = /^[A-Za-z_$][\w$]{0,31}$/;
  * Validates `value` as a bus event and encodes it to JSON once.
  * Throws {@link InvalidEventError} naming the offending field, or
  * {@link EventTooLargeError} when the JSON exceeds `maxBytes`.
+ * `rawJson`, when given, must be the JSON text `value` was parsed from
+ * (ingest's body): it is kept as the event's JSON instead of stringifying
+ * what was just parsed.
  */
-export function encodeEvent(value: unknown, maxBytes: number): EncodedEvent {
+export function encodeEvent(
+  value: unknown,
+  maxBytes: number,
+  rawJson?: string,
+): EncodedEvent {
   if (!isPlainObject(value)) {
     throw new InvalidEventError(
       'event',
@@ -27,8 +34,9 @@ export function encodeEvent(value: unknown, maxBytes: number): EncodedEvent {
   }
   const type = value.type;
   assertType(type);
-  assertJson(value, 'event', 0);
-  const json = JSON.stringify(value);
+  // The walk that names the bad field builds paths: only for a bad event.
+  if (!isJsonValue(value, 0)) assertJson(value, 'event', 0);
+  const json = rawJson ?? JSON.stringify(value);
   assertSize(json, maxBytes);
   return { type, json };
 }
@@ -111,6 +119,39 @@ function assertJson(value: unknown, path: string, depth: number): void {
   for (const key of Object.keys(value)) {
     assertJson(value[key], childPath(path, key), depth + 1);
   }
+}
+
+/** Whether {@link assertJson} accepts `value`, without building any path. */
+function isJsonValue(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      if (!isJsonValue(value[i], depth + 1)) return false;
+    }
+    return true;
+  }
+  if (!isPlainObject(value)) return false;
+  for (const key in value) {
+    if (
+      Object.hasOwn(value, key) &&
+      !isJsonValue((value as Record<string, unknown>)[key], depth + 1)
+    ) {
+      return false;
+    }
+  }
+  return true;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

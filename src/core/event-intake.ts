@@ -25,11 +25,22 @@ export class EventIntake {
     return this.check(event, encodeEvent);
   }
 
-  /** {@link accept} for several events, all or nothing, naming the bad index. */
-  acceptAll(events: readonly unknown[]): EncodedEvent[] {
+  /**
+   * {@link accept} for several events, all or nothing, naming the bad index.
+   * `rawJson[i]`, when given, is the JSON text `events[i]` was parsed from.
+   */
+  acceptAll(
+    events: readonly unknown[],
+    rawJson?: readonly (string | undefined)[],
+  ): EncodedEvent[] {
     return events.map((event, index) => {
       try {
-        return this.accept(event);
+        const raw = rawJson?.[index];
+        return raw === undefined
+          ? this.accept(event)
+          : this.check(event, (value, maxBytes) =>
+              encodeEvent(value, maxBytes, raw),
+            );
       } catch (error) {
         throw error instanceof InvalidEventError
           ? reindex(error, index)

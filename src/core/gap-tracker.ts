@@ -44,6 +44,11 @@ export class GapTracker {
     else if (conflated.size < this.maxTypes) conflated.set(type, 1);
   }
 
+  /** Whether something was dropped since the last {@link take}. */
+  get pending(): boolean {
+    return this.missed > 0;
+  }
+
   /** Returns and clears the gap, or `null` when nothing was dropped. */
   take(): Gap | null {
     if (this.missed === 0) return null;

@@ -32,7 +32,7 @@ export interface StorageSizes {
   /** The snapshot's JSON, in UTF-8 bytes as counted against `snapshotMaxBytes`. */
   snapshotBytes: number;
   historyEvents: number;
-  /** The history's JSON text, in UTF-16 code units (about bytes). */
+  /** The history's event JSON, in UTF-8 bytes. */
   historyBytes: number;
 }
 
@@ -73,7 +73,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
     this.history = new History({
       maxEvents: this.options.historyMaxEvents,
       maxAgeMs: this.options.historyMaxAgeMs,
-      maxChars: this.options.historyMaxBytes,
+      maxBytes: this.options.historyMaxBytes,
       now,
     });
     this.now = now;
@@ -126,7 +126,7 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
       snapshotTypes: this.store.size,
       snapshotBytes: this.store.bytes,
       historyEvents: this.history.size,
-      historyBytes: this.history.sizeChars,
+      historyBytes: this.history.sizeBytes,
     };
   }
 
@@ -158,9 +158,16 @@ export class LivebusCore<M extends EventMap<M> = AnyEventMap> {
     return this.intake.accept(event);
   }
 
-  /** {@link accept} for several events, all or nothing, naming the bad index. */
-  acceptAll(events: readonly unknown[]): EncodedEvent[] {
-    return this.intake.acceptAll(events);
+  /**
+   * {@link accept} for several events, all or nothing, naming the bad index.
+   * `rawJson[i]`, when given, is the JSON text `events[i]` was parsed from,
+   * kept instead of stringifying it again.
+   */
+  acceptAll(
+    events: readonly unknown[],
+    rawJson?: readonly (string | undefined)[],
+  ): EncodedEvent[] {
+    return this.intake.acceptAll(events, rawJson);
   }
 
   /**

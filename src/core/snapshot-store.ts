@@ -15,9 +15,13 @@ export interface SnapshotStoreOptions {
   transientTypes: ReadonlySet<string>;
 }
 
+/** One type's latest event, linked in update order (oldest first). */
 interface Entry {
-  readonly json: string;
-  readonly bytes: number;
+  readonly type: string;
+  json: string;
+  bytes: number;
+  prev: Entry | null;
+  next: Entry | null;
 }
 
 /**
@@ -27,8 +31,15 @@ interface Entry {
  * recently updated types go first.
  */
 export class SnapshotStore {
-  /** Type → event JSON, in update order, oldest first. */
+  /**
+   * Type → entry. Entries are added for a new type and deleted only when
+   * evicted: an update moves its entry in the list below instead, so the
+   * Map's table is not rebuilt at every event (once the Map is in V8's old
+   * generation, each rebuilt table would be allocated there, garbage at once).
+   */
   private readonly latest = new Map<string, Entry>();
+  private oldest: Entry | null = null;
+  private newest: Entry | null = null;
   private totalBytes = 0;
 
   constructor(private readonly options: SnapshotStoreOptions) {}
@@ -47,19 +58,28 @@ export class SnapshotStore {
 
   set(type: string, json: string): void {
     if (this.options.transientTypes.has(type)) return;
-    // Delete first so Map order is update order, oldest first.
-    this.remove(type);
+    let entry = this.latest.get(type);
     // `"type":json,`: what the entry adds to the JSON object text.
     const bytes =
-      Buffer.byteLength(JSON.stringify(type)) + Buffer.byteLength(json) + 2;
-    this.latest.set(type, { json, bytes });
-    this.totalBytes += bytes;
+      (entry ? entry.bytes - Buffer.byteLength(entry.json) : keyBytes(type)) +
+      Buffer.byteLength(json);
+    if (entry) {
+      this.unlink(entry);
+      this.totalBytes += bytes - entry.bytes;
+      entry.json = json;
+      entry.bytes = bytes;
+    } else {
+      entry = { type, json, bytes, prev: null, next: null };
+      this.latest.set(type, entry);
+      this.totalBytes += bytes;
+    }
+    this.link(entry);
     while (
       this.latest.size > 1 &&
       (this.latest.size > this.options.maxTypes ||
         this.totalBytes > this.options.maxBytes)
     ) {
-      this.remove(this.latest.keys().next().value as string);
+      this.remove(this.oldest!);
     }
   }
 
@@ -71,23 +91,45 @@ export class SnapshotStore {
   /** The snapshot as a JSON object text, optionally only of the given types. */
   toJson(types?: TypeFilter | null): string {
     let out = '{';
-    for (const [type, { json }] of this.latest) {
-      if (types && !types.has(type)) continue;
+    for (let entry = this.oldest; entry; entry = entry.next) {
+      if (types && !types.has(entry.type)) continue;
       if (out.length > 1) out += ',';
-      out += JSON.stringify(type) + ':' + json;
+      out += JSON.stringify(entry.type) + ':' + entry.json;
     }
     return out + '}';
   }
 
   clear(): void {
     this.latest.clear();
+    this.oldest = this.newest = null;
     this.totalBytes = 0;
   }
 
-  private remove(type: string): void {
-    const entry = this.latest.get(type);
-    if (!entry) return;
-    this.latest.delete(type);
+  private remove(entry: Entry): void {
+    this.unlink(entry);
+    this.latest.delete(entry.type);
     this.totalBytes -= entry.bytes;
   }
+
+  /** Appends `entry` as the newest. */
+  private link(entry: Entry): void {
+    entry.prev = this.newest;
+    entry.next = null;
+    if (this.newest) this.newest.next = entry;
+    else this.oldest = entry;
+    this.newest = entry;
+  }
+
+  private unlink(entry: Entry): void {
+    if (entry.prev) entry.prev.next = entry.next;
+    else if (this.oldest === entry) this.oldest = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else if (this.newest === entry) this.newest = entry.prev;
+    entry.prev = entry.next = null;
+  }
+}
+
+/** `"type":` and the separator after the entry, in UTF-8 bytes. */
+function keyBytes(type: string): number {
+  return Buffer.byteLength(JSON.stringify(type)) + 2;
 }

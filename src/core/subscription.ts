@@ -155,6 +155,11 @@ export class Subscription<E extends BusEvent = BusEvent>
     return this.queue.take(max);
   }
 
+  /** Whether a gap waits to be taken with {@link takeGap}. */
+  get hasGap(): boolean {
+    return this.gap.pending;
+  }
+
   /**
    * Returns and clears what was dropped since the last call, or `null`.
    * With the `'conflate'` policy the gap also says, per type, how many of

@@ -3,6 +3,11 @@ import type { BusMessage } from '../core/bus-message.js';
 import type { BusEvent } from '../protocol/event-map.js';
 import type { Gap, Subscription } from '../core/subscription.js';
 import type { FrameEncoder, FrameSink } from './frames.js';
+import {
+  sharedWriteScheduler,
+  type ScheduledWriter,
+  type WriteScheduler,
+} from './write-scheduler.js';
 
 // The gateway and the SSE controller import these two from here.
 export type { FrameEncoder, FrameSink };
@@ -27,9 +32,14 @@ const IGNORE_BATCH: BatchObserver = () => undefined;
  * while its bounded queue drops the oldest events, and the gap notice goes
  * out first once it reads again.
  */
-export class ClientPump<F, E extends BusEvent = BusEvent> {
+export class ClientPump<
+  F,
+  E extends BusEvent = BusEvent,
+> implements ScheduledWriter {
   private inFlight = false;
-  private scheduled = false;
+  // Waiting in the scheduler: not at all, with the live fan-out, or ahead
+  // of it (a hydration or re-hydration).
+  private scheduled: 'no' | 'live' | 'urgent' = 'no';
   private backlogIndex = 0;
   // A re-hydration asked for and not yet written; a newer request replaces
   // it, so a client that asks again and again costs one snapshot.
@@ -51,6 +61,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     private prelude: readonly F[],
     private backlog: readonly BusMessage<E>[] = [],
     private readonly onBatch: BatchObserver = IGNORE_BATCH,
+    private readonly scheduler: WriteScheduler = sharedWriteScheduler,
   ) {
     subscription.onReadable(() => this.schedule());
     this.schedule();
@@ -66,16 +77,25 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     this.schedule();
   }
 
-  /** Writes whatever is waiting, once the current microtask ends. */
+  /**
+   * Writes whatever is waiting at this client's turn in the scheduler
+   * (after the current microtask at the earliest, so a synchronous burst of
+   * publishes leaves as one batch). A hydration or re-hydration goes ahead
+   * of the live fan-out.
+   */
   schedule(): void {
-    if (this.scheduled || this.inFlight) return;
-    this.scheduled = true;
-    // A microtask lets a synchronous burst of publishes leave as one batch.
-    queueMicrotask(this.pump);
+    if (this.inFlight || this.scheduled === 'urgent') return;
+    const urgent = this.snapshotRequest !== null || this.prelude.length > 0;
+    if (this.scheduled === 'live' && !urgent) return;
+    // Queued again ahead of its place among the live ones: its later turn
+    // there finds nothing to write, or writes what came since.
+    this.scheduled = urgent ? 'urgent' : 'live';
+    this.scheduler.add(this, urgent);
   }
 
-  private readonly pump = (): void => {
-    this.scheduled = false;
+  /** @internal The scheduler's call: one batch, if nothing is in flight. */
+  writeNow(): void {
+    this.scheduled = 'no';
     if (this.inFlight || this.subscription.closed) return;
     const frames: F[] = this.prelude.length > 0 ? [...this.prelude] : [];
     this.prelude = [];
@@ -116,7 +136,7 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     this.inFlight = true;
     this.inFlightFrames = frames;
     this.sink.write(frames, this.flushed);
-  };
+  }
 
   private dropBacklog(): void {
     this.backlog = [];
@@ -127,7 +147,17 @@ export class ClientPump<F, E extends BusEvent = BusEvent> {
     this.inFlight = false;
     this.inFlightFrames = [];
     // Whatever arrived meanwhile: events, a gap notice (possibly with no
-    // event behind it yet), a re-hydration.
-    this.schedule();
+    // event behind it yet), a re-hydration. Nothing: no turn taken.
+    if (this.hasWork()) this.schedule();
   };
+
+  private hasWork(): boolean {
+    return (
+      this.subscription.size > 0 ||
+      this.subscription.hasGap ||
+      this.snapshotRequest !== null ||
+      this.prelude.length > 0 ||
+      this.backlogIndex < this.backlog.length
+    );
+  }
 }

@@ -13,6 +13,13 @@ export const EVENT_TYPE_PATTERN = /^[A-Za-z][A-Za-z0-9_.:/-]*$/;
 /** Types starting with this belong to the bus's own messages. */
 export const RESERVED_TYPE_PREFIX = 'livebus:';
 
+/** A name of Socket.IO's or of the bus's own messages, never an event's. */
+export function isReservedType(type: string): boolean {
+  return (
+    RESERVED_EVENT_TYPES.has(type) || type.startsWith(RESERVED_TYPE_PREFIX)
+  );
+}
+
 // `constructor`, `toString`, `hasOwnProperty`...: a type named after one
 // would be found on every plain object a client keys by type.
 const OBJECT_MEMBERS: ReadonlySet<string> = new Set(
@@ -34,7 +41,7 @@ export function eventTypeProblem(type: unknown): string | null {
   if (!EVENT_TYPE_PATTERN.test(type)) {
     return `${quotePrefix(type)} is not a type name: use a letter, then letters, digits and _ . : / -`;
   }
-  if (RESERVED_EVENT_TYPES.has(type) || type.startsWith(RESERVED_TYPE_PREFIX)) {
+  if (isReservedType(type)) {
     return `"${type}" is reserved (by Socket.IO or the bus's control messages); choose another type`;
   }
   if (OBJECT_MEMBERS.has(type)) {

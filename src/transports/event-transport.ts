@@ -44,6 +44,13 @@ export interface TransportStats {
    * far this node's reader trails.
    */
   readonly headSeq: number | null;
+  /**
+   * Entries of the shared backend this node skipped because this bus did
+   * not write them (malformed, another epoch's stray, a type that breaks
+   * the type rule): someone else writes under the bus's keys. Absent for a
+   * transport that cannot meet any.
+   */
+  readonly skippedEntries?: number;
 }
 
 /**
@@ -63,7 +70,8 @@ export interface TransportSink {
    * The bus's bounds, for a transport that keeps events of its own: how
    * many a node keeps for resuming clients, and for how long
    * (`historyMaxEvents`, `historyMaxAgeMs`), which types the snapshot never
-   * keeps (`transientTypes`) and how many it keeps (`snapshotMaxTypes`), a
+   * keeps (`transientTypes`) and how many types and bytes it keeps
+   * (`snapshotMaxTypes`, `snapshotMaxBytes`), a
    * subscriber's queue size (`queueCapacity`: feed a backlog in smaller
    * steps), and how long and how many idempotency ids are remembered
    * (`idempotencyWindowMs`, `idempotencyMaxIds`).
@@ -74,6 +82,7 @@ export interface TransportSink {
     | 'historyMaxAgeMs'
     | 'transientTypes'
     | 'snapshotMaxTypes'
+    | 'snapshotMaxBytes'
     | 'queueCapacity'
     | 'idempotencyWindowMs'
     | 'idempotencyMaxIds'

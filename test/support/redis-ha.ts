@@ -3,7 +3,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { RedisServer, freePort, waitForPort } from './redis-server.js';
+import {
+  RedisServer,
+  freePort,
+  waitForPort,
+  type ServerKind,
+} from './redis-server.js';
 
 const SENTINEL = process.env.REDIS_SENTINEL ?? 'redis-sentinel';
 const CLI = process.env.REDIS_CLI ?? 'redis-cli';
@@ -53,7 +58,10 @@ export async function eventually(
   }
 }
 
-/** A primary and its replica (asynchronous replication), on free ports. */
+/**
+ * A primary and its replica (asynchronous replication), on free ports:
+ * two redis-servers, or two valkey-servers (`kind`).
+ */
 export class PrimaryReplica {
   private constructor(
     readonly primary: RedisServer,
@@ -61,17 +69,19 @@ export class PrimaryReplica {
   ) {}
 
   static async start(
-    options: { appendonly?: boolean; dir?: string } = {},
+    options: { appendonly?: boolean; dir?: string; kind?: ServerKind } = {},
   ): Promise<PrimaryReplica> {
     const dirs = options.dir
       ? [join(options.dir, 'primary'), join(options.dir, 'replica')]
       : [undefined, undefined];
     for (const dir of dirs) if (dir) mkdirSync(dir, { recursive: true });
     const primary = await RedisServer.start({
+      kind: options.kind,
       dir: dirs[0],
       appendonly: options.appendonly,
     });
     const replica = await RedisServer.start({
+      kind: options.kind,
       dir: dirs[1],
       appendonly: options.appendonly,
       args: ['--replicaof', '127.0.0.1', String(primary.port)],

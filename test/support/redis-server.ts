@@ -1,17 +1,38 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 
-const BINARY = process.env.REDIS_SERVER ?? 'redis-server';
+/**
+ * The servers the Redis transport is tested on: Redis, and Valkey (its
+ * fork, same protocol and scripting). `npm test`'s set-up installs both.
+ */
+export const SERVERS = {
+  redis: {
+    binary: process.env.REDIS_SERVER ?? 'redis-server',
+    install:
+      'Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis',
+    env: 'REDIS_SERVER',
+  },
+  valkey: {
+    binary: process.env.VALKEY_SERVER ?? 'valkey-server',
+    install:
+      'Debian 12: apt-get install -t bookworm-backports valkey-server; macOS: brew install valkey',
+    env: 'VALKEY_SERVER',
+  },
+} as const;
+
+/** Which server a test starts: `redis-server` or `valkey-server`. */
+export type ServerKind = keyof typeof SERVERS;
 
 /**
- * Fails loudly, with the fix, when there is no redis-server to start. Used
- * by the Redis tests and by the bench's cross-node figures.
+ * Fails loudly, with the fix, when there is no server of `kind` to start.
+ * Used by the Redis tests and by the bench's cross-node figures.
  */
-export function assertRedisServerInstalled(): void {
-  const probe = spawnSync(BINARY, ['--version'], { encoding: 'utf8' });
+export function assertRedisServerInstalled(kind: ServerKind = 'redis'): void {
+  const { binary, install, env } = SERVERS[kind];
+  const probe = spawnSync(binary, ['--version'], { encoding: 'utf8' });
   if (probe.error || probe.status !== 0) {
     throw new Error(
-      `A redis-server of our own is started on a free port, and '${BINARY}' could not be run (${probe.error?.message ?? probe.stderr.trim()}). Install it (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis) or set REDIS_SERVER to its path.`,
+      `A ${kind}-server of our own is started on a free port, and '${binary}' could not be run (${probe.error?.message ?? probe.stderr.trim()}). Install it (${install}) or set ${env} to its path.`,
     );
   }
 }
@@ -49,6 +70,8 @@ export async function waitForPort(
 
 /** How to run a {@link RedisServer}. */
 export interface RedisServerOptions {
+  /** Which server: `redis-server` (the default) or `valkey-server`. */
+  kind?: ServerKind;
   /** Where its files go: an RDB written only on `SAVE`, or the AOF. */
   dir?: string;
   /** Append-only file in `dir`, fsynced at every write: a SIGKILL loses nothing. */
@@ -75,7 +98,7 @@ export class RedisServer {
   }
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    assertRedisServerInstalled();
+    assertRedisServerInstalled(options.kind);
     const server = new RedisServer(await freePort(), options);
     await server.restart();
     return server;
@@ -96,7 +119,7 @@ export class RedisServer {
    */
   async restart(): Promise<void> {
     this.child = spawn(
-      BINARY,
+      SERVERS[this.options.kind ?? 'redis'].binary,
       [
         '--port',
         String(this.port),

@@ -1,42 +1,56 @@
 import type { Socket } from 'socket.io';
 import type { FrameSink } from '../../delivery/client-pump.js';
 import { frameRuns } from '../../delivery/frame-runs.js';
+import {
+  canWritePreEncoded,
+  directSocketOf,
+  type EngineConn,
+} from './direct-socket.js';
 import type { WireFrame } from './wire.js';
 
 const TEXT_WRITE = { compress: false };
-
-/** The parts of Engine.IO's WebSocket transport the batched write relies on. */
-interface EngineTransport {
-  name: string;
-  perMessageDeflate?: unknown;
-  socket?: { _sender?: { sendFrame?: unknown } };
-}
+const frameBytes = (frame: WireFrame): number => frame.ws.length;
 
 /**
- * Writes a batch through Engine.IO and calls back once its transport
- * drained. On a WebSocket the frames go out pre-encoded, each still its own
- * WebSocket frame (one Socket.IO packet) for the client: small ones
- * together as one buffer in one socket write, a large one (a snapshot, a
- * large event, shared by every client) on its own, as is, never copied per
- * client. Other transports get one text packet per frame.
+ * Writes a batch and calls back once it drained. On a WebSocket the frames
+ * go out pre-encoded, each still its own WebSocket frame (one Socket.IO
+ * packet) for the client: small ones together as one buffer in one socket
+ * write, a large one (a snapshot, a large event, shared by every client)
+ * on its own, as is, never copied per client.
+ *
+ * When nothing of Engine.IO's waits to be written (see `directSocketOf`)
+ * the batch goes straight to the TCP socket, the very write Engine.IO's
+ * WebSocket transport would make, without its packet objects, events and
+ * callback lists: that bookkeeping is most of what one delivery costs.
+ * Otherwise (Engine.IO has packets waiting, a long-polling client, an
+ * upgrade under way) it goes through Engine.IO, behind them.
  */
 export function webSocketAwareSink(conn: Socket['conn']): FrameSink<WireFrame> {
+  const engine = conn as unknown as EngineConn;
   return {
     write(frames, onFlushed) {
-      if (canWritePreEncoded(conn.transport as unknown as EngineTransport)) {
-        const runs = frameRuns(frames, (frame) => frame.ws.length);
+      const socket = directSocketOf(engine);
+      if (socket !== null) {
+        if (frames.length === 1) {
+          socket.write(frames[0].ws, onFlushed);
+          return;
+        }
+        const runs = frameRuns(frames, frameBytes);
         const last = runs.length - 1;
         for (let i = 0; i <= last; i++) {
-          const run = runs[i];
-          const batch =
-            run.length === 1
-              ? run[0].ws
-              : Buffer.concat(run.map((frame) => frame.ws));
+          socket.write(batchOf(runs[i]), i === last ? onFlushed : undefined);
+        }
+        return;
+      }
+      if (canWritePreEncoded(engine)) {
+        const runs = frameRuns(frames, frameBytes);
+        const last = runs.length - 1;
+        for (let i = 0; i <= last; i++) {
           // Engine.IO sends the pre-encoded frame and never reads the text
           // of such a packet: none is given (a shared frame has none kept).
           conn.write(
             '',
-            { compress: false, wsPreEncodedFrame: [batch] } as {
+            { compress: false, wsPreEncodedFrame: [batchOf(runs[i])] } as {
               compress: boolean;
             },
             i === last ? onFlushed : undefined,
@@ -51,16 +65,8 @@ export function webSocketAwareSink(conn: Socket['conn']): FrameSink<WireFrame> {
   };
 }
 
-/**
- * Engine.IO writes `wsPreEncodedFrame` straight to the TCP socket (the path
- * Socket.IO's own broadcast uses) when the transport is a WebSocket without
- * compression. Mirrors Engine.IO's own check, so the batch is never sent
- * any other way.
- */
-function canWritePreEncoded(transport: EngineTransport): boolean {
-  return (
-    transport.name === 'websocket' &&
-    !transport.perMessageDeflate &&
-    typeof transport.socket?._sender?.sendFrame === 'function'
-  );
+function batchOf(run: readonly WireFrame[]): Buffer {
+  return run.length === 1
+    ? run[0].ws
+    : Buffer.concat(run.map((frame) => frame.ws));
 }

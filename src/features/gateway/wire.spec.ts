@@ -1,5 +1,10 @@
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
-import { eventPacketPrefix, sharedWireFrame, wireFrame } from './wire.js';
+import {
+  eventPacketPrefix,
+  eventWireFrame,
+  sharedWireFrame,
+  wireFrame,
+} from './wire.js';
 
 describe('wire frames', () => {
   it('builds Socket.IO event packet prefixes', () => {
@@ -44,6 +49,17 @@ describe('wire frames', () => {
       const shared = sharedWireFrame(text);
       expect(shared.ws.equals(wireFrame(text).ws)).toBe(true);
       expect(shared.text).toBe(text);
+    },
+  );
+
+  it.each([10, 200, 70_000])(
+    'an event frame of a %i-char event is the frame of its packet text',
+    (size) => {
+      const json = JSON.stringify({ type: 'tick', p: 'é😀'.repeat(size) });
+      const text = `2/ns,["tick",${json},{"seq":42}]`;
+      const frame = eventWireFrame('2/ns,', 'tick', json, 42);
+      expect(frame.ws.equals(wireFrame(text).ws)).toBe(true);
+      expect(frame.text).toBe(text);
     },
   );
 });

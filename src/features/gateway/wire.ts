@@ -67,6 +67,38 @@ function headerLength(frame: Buffer): number {
 
 function webSocketTextFrame(payload: string): Buffer {
   const length = Buffer.byteLength(payload);
+  const frame = frameWithHeader(length);
+  frame.write(payload, frame.length - length);
+  return frame;
+}
+
+/**
+ * The frame of an event packet `<prefix>[<type>,<json>,{"seq":<seq>}]`,
+ * its pieces written straight into the frame: no packet string is built
+ * (it would be a second copy of every event, garbage at once), and the
+ * text is decoded from the frame only for a transport that asks for it.
+ */
+export function eventWireFrame(
+  prefix: string,
+  type: string,
+  json: string,
+  seq: number,
+): WireFrame {
+  const head = `${ENGINE_IO_MESSAGE}${prefix}[${JSON.stringify(type)},`;
+  const tail = `,{"seq":${seq}}]`;
+  const headBytes = Buffer.byteLength(head);
+  const jsonBytes = Buffer.byteLength(json);
+  const length = headBytes + jsonBytes + tail.length;
+  const frame = frameWithHeader(length);
+  let at = frame.length - length;
+  at += frame.write(head, at, 'utf8');
+  at += frame.write(json, at, 'utf8');
+  frame.write(tail, at, 'latin1');
+  return new FrameWithLazyText(frame);
+}
+
+/** A text frame of a `length`-byte payload, its header written, payload not. */
+function frameWithHeader(length: number): Buffer {
   const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + length);
   frame[0] = 0x81; // FIN + text opcode
@@ -79,7 +111,6 @@ function webSocketTextFrame(payload: string): Buffer {
     frame[1] = 127;
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
-  frame.write(payload, headerLength);
   return frame;
 }
 
@@ -94,9 +125,7 @@ export function wireEncoder(namespace: string): FrameEncoder<WireFrame> {
     wireFrame(`${prefix}["${name}",${args}]`);
   return {
     event: (message: Envelope) =>
-      wireFrame(
-        `${prefix}[${JSON.stringify(message.type)},${message.json},{"seq":${message.seq}}]`,
-      ),
+      eventWireFrame(prefix, message.type, message.json, message.seq),
     gap: (gap: Gap) => control(GAP_MESSAGE, JSON.stringify(gap)),
     snapshot: (eventsJson: string, meta: SnapshotMeta) =>
       sharedWireFrame(

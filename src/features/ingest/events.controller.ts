@@ -30,6 +30,7 @@ import {
   idempotencyIdProblem,
 } from '../../protocol/idempotency.js';
 import { checkParsedBody, readJsonBody } from './ingest-body.js';
+import { arrayElementTexts } from './json-elements.js';
 import {
   claimIngestRoutes,
   INGEST_ROUTE,
@@ -108,7 +109,7 @@ export class EventsController implements OnModuleInit {
     @Req() req: IngestRequest,
     @Res({ passthrough: true }) res: HeaderWritable,
   ): Promise<IngestResult> {
-    const body = await this.body(req, res);
+    const { value: body, bytes } = await this.body(req, res);
     const id = idempotencyKey(req.headers);
     const events = Array.isArray(body) ? body : [body];
     if (events.length === 0) {
@@ -126,8 +127,13 @@ export class EventsController implements OnModuleInit {
     // A single object keeps `event.…` paths in errors; an array names
     // indexes. The bus's refusals are answered by BusExceptionFilter.
     const options = id === undefined ? undefined : { id };
+    // Each event's JSON as sent, not stringified again after parsing.
+    const rawJson =
+      Array.isArray(body) && bytes
+        ? (arrayElementTexts(bytes, events.length) ?? undefined)
+        : undefined;
     const { seq, duplicate } = Array.isArray(body)
-      ? await this.bus.publishAll(events, options)
+      ? await this.bus.publishAll(events, options, rawJson)
       : await this.bus.publish(body as never, options);
     return {
       accepted: events.length,
@@ -137,18 +143,26 @@ export class EventsController implements OnModuleInit {
     };
   }
 
-  /** The parsed body, read here unless an app parser already read it. */
+  /**
+   * The parsed body, read here unless an app parser already read it (then
+   * without its bytes).
+   */
   private async body(
     req: IngestRequest,
     res: HeaderWritable,
-  ): Promise<unknown> {
+  ): Promise<{ value: unknown; bytes: Buffer | null }> {
     // Read already by the app's parser: Express's when the route could not
     // be claimed, or a framework whose request is not Node's stream
     // (Fastify's, which parses before handlers run).
     const parsedElsewhere =
       !isClaimed(req) &&
       (req.readableDidRead || typeof req.pipe !== 'function');
-    if (parsedElsewhere) return checkParsedBody(req, this.maxRequestBytes);
+    if (parsedElsewhere) {
+      return {
+        value: checkParsedBody(req, this.maxRequestBytes),
+        bytes: null,
+      };
+    }
     try {
       return await readJsonBody(req, this.maxRequestBytes);
     } catch (error) {

@@ -45,6 +45,12 @@ export function assertJsonContentType(
   throw new UnsupportedMediaTypeException(ingestMessages.notJson(value));
 }
 
+/** A parsed body and the UTF-8 bytes it was parsed from. */
+export interface JsonBody {
+  value: unknown;
+  bytes: Buffer;
+}
+
 /**
  * Reads and parses the JSON body of an ingest request that no body parser
  * has read, counting the bytes it actually reads (after decompression),
@@ -54,7 +60,7 @@ export function assertJsonContentType(
 export async function readJsonBody(
   req: IncomingMessage,
   limit: number,
-): Promise<unknown> {
+): Promise<JsonBody> {
   assertJsonContentType(req.headers['content-type']);
   const encoding = (req.headers['content-encoding'] ?? 'identity')
     .trim()
@@ -72,12 +78,12 @@ export async function readJsonBody(
       ingestMessages.bodyTooLarge(declared, limit),
     );
   }
-  const text = await readText(req, decoder?.() ?? null, limit);
+  const { text, bytes } = await readText(req, decoder?.() ?? null, limit);
   if (text.trim() === '') {
     throw new BadRequestException(ingestMessages.empty());
   }
   try {
-    return JSON.parse(text) as unknown;
+    return { value: JSON.parse(text) as unknown, bytes };
   } catch {
     throw new BadRequestException(ingestMessages.notValidJson());
   }
@@ -110,7 +116,7 @@ function readText(
   req: IncomingMessage,
   decoder: Transform | null,
   limit: number,
-): Promise<string> {
+): Promise<{ text: string; bytes: Buffer }> {
   const source: Readable = decoder ? req.pipe(decoder) : req;
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -145,11 +151,11 @@ function readText(
       if (settled) return;
       settled = true;
       try {
-        resolve(
-          new TextDecoder('utf-8', { fatal: true }).decode(
-            Buffer.concat(chunks, bytes),
-          ),
-        );
+        const body = Buffer.concat(chunks, bytes);
+        resolve({
+          text: new TextDecoder('utf-8', { fatal: true }).decode(body),
+          bytes: body,
+        });
       } catch {
         reject(new BadRequestException(ingestMessages.notUtf8()));
       }

@@ -193,6 +193,15 @@ const DEFINITIONS: Definition[] = [
     (s) => (s.transport.stats ? one(s.transport.stats.commandErrors) : []),
   ],
   [
+    'transport_skipped_entries_total',
+    'counter',
+    'Entries of the shared stream or latest hash this node skipped as not written by the bus (Redis).',
+    (s) =>
+      s.transport.stats?.skippedEntries === undefined
+        ? []
+        : one(s.transport.stats.skippedEntries),
+  ],
+  [
     'transport_command_duration_seconds',
     'histogram',
     'How long appends to the shared transport took to be answered (Redis).',

@@ -202,6 +202,8 @@ export interface RedisKeys {
   readonly latest: string;
   /** Sorted set: type by the seq of its latest event (to prune the hash, least recently updated first). */
   readonly latestOrder: string;
+  /** The latest hash's bytes, as the snapshot counts them (to prune it by `snapshotMaxBytes`). */
+  readonly latestBytes: string;
   /** Hash: idempotency id -> `<seq> <epoch>` of its receipt. */
   readonly ids: string;
   /** Sorted set: idempotency id by when it was stored (Redis's clock, in ms). */
@@ -216,6 +218,7 @@ export function redisKeys(prefix: string): RedisKeys {
     stream: `${prefix}stream`,
     latest: `${prefix}latest`,
     latestOrder: `${prefix}latest-order`,
+    latestBytes: `${prefix}latest-bytes`,
     ids: `${prefix}ids`,
     idOrder: `${prefix}ids-order`,
   };

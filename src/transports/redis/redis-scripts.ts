@@ -45,21 +45,48 @@ if fresh then
 end
 `;
 
+// The latest hash's size as the snapshot counts it (SnapshotStore): per
+// type `"type":json,`, that is its name (a type needs no JSON escaping) and
+// its event's UTF-8 JSON, plus four. KEYS[9] keeps the running total beside
+// the hash (under the same prefix, so in the same slot); it is counted
+// again from the hash when missing (a hash written before it was kept).
+// A field holds `<seq> <json>`; its seq is its score in the order set, and
+// tostring(tonumber(score)) writes it as the append wrote it.
+const LATEST_BYTES = `
+local function latestBytes(etype, score)
+  local stored = redis.call('HSTRLEN', KEYS[5], etype)
+  if stored == 0 then return 0 end
+  return stored - #tostring(tonumber(score)) - 1 + #etype + 4
+end
+local function latestTotal()
+  if redis.call('ZCARD', KEYS[6]) == 0 then return 0 end
+  local total = tonumber(redis.call('GET', KEYS[9]) or '')
+  if total then return total end
+  total = 0
+  local order = redis.call('ZRANGE', KEYS[6], 0, -1, 'WITHSCORES')
+  for i = 1, #order, 2 do
+    total = total + latestBytes(order[i], order[i + 1])
+  end
+  return total
+end
+`;
+
 /** Returns the epoch (starting a new one if needed); run inside the MULTI that reads the stream's head. */
 export const EPOCH_SCRIPT = `${EPOCH_CHECK}
 return epoch
 `;
 
 /** How many arguments of {@link APPEND_SCRIPT} come before the events. */
-export const APPEND_FIXED_ARGS = 11;
+export const APPEND_FIXED_ARGS = 12;
 
 /**
  * Appends a batch in one round trip. KEYS: epoch, run id, seq, stream,
- * latest, latest order, ids, id order. ARGV: the five of the epoch check,
- * then the stream's MAXLEN, its most age in ms ('0': none), the most types
- * the latest hash keeps, the idempotency id ('' for none), how long ids are
- * kept in ms and how many at most, then per event its type, JSON and '1'
- * to keep it as its type's latest ('0': a transient type).
+ * latest, latest order, ids, id order, latest bytes. ARGV: the five of the
+ * epoch check, then the stream's MAXLEN, its most age in ms ('0': none),
+ * the most types and the most bytes the latest hash keeps, the idempotency
+ * id ('' for none), how long ids are kept in ms and how many at most, then
+ * per event its type, JSON and '1' to keep it as its type's latest ('0': a
+ * transient type).
  *
  * Returns `{first seq, epoch, 0}`, or for an id already stored the receipt
  * it was stored with, `{seq, epoch, 1}`, appending nothing. Every check that
@@ -68,19 +95,21 @@ export const APPEND_FIXED_ARGS = 11;
  *
  * Bounded: the stream by MAXLEN and by age (MINID, from the time in the
  * newest id: the stream's own clock, monotonic even across a failover to a
- * node whose wall clock is behind); the latest hash by the number of types,
- * the least recently updated dropped first, as the snapshot drops them
- * (not yet by `snapshotMaxBytes`: each node's core bounds what it loads by
- * bytes; a byte sum kept beside the order would bound the hash too); the ids by count and by age (Redis's clock), at most
- * 100 expired ones forgotten per append.
+ * node whose wall clock is behind); the latest hash as the snapshot is
+ * bounded (`SnapshotStore.set`), event by event: by the number of types and
+ * by bytes counted as the snapshot counts them, the least recently updated
+ * (lowest seq in the order set) dropped first, never the type just set; the
+ * ids by count and by age (Redis's clock), at most 100 expired ones
+ * forgotten per append.
  */
 export const APPEND_SCRIPT = `${EPOCH_CHECK}
-local id = ARGV[9]
+${LATEST_BYTES}
+local id = ARGV[10]
 local now = 0
 if id ~= '' then
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', '(' .. (now - tonumber(ARGV[10])), 'LIMIT', 0, 100)
+  local expired = redis.call('ZRANGEBYSCORE', KEYS[8], '-inf', '(' .. (now - tonumber(ARGV[11])), 'LIMIT', 0, 100)
   if #expired > 0 then
     redis.call('ZREM', KEYS[8], unpack(expired))
     redis.call('HDEL', KEYS[7], unpack(expired))
@@ -94,6 +123,9 @@ end
 local n = (#ARGV - ${APPEND_FIXED_ARGS}) / 3
 local last = redis.call('INCRBY', KEYS[3], n)
 local first = last - n + 1
+local maxTypes = tonumber(ARGV[8])
+local maxBytes = tonumber(ARGV[9])
+local bytes = latestTotal()
 local newest
 for i = 0, n - 1 do
   local seq = first + i
@@ -102,10 +134,21 @@ for i = 0, n - 1 do
   local json = ARGV[at + 1]
   newest = redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[6], '*', 's', seq, 't', etype, 'j', json, 'e', epoch)
   if ARGV[at + 2] == '1' then
+    local was = redis.call('ZSCORE', KEYS[6], etype)
+    if was then bytes = bytes - latestBytes(etype, was) end
     redis.call('HSET', KEYS[5], etype, seq .. ' ' .. json)
     redis.call('ZADD', KEYS[6], seq, etype)
+    bytes = bytes + #etype + #json + 4
+    local count = redis.call('ZCARD', KEYS[6])
+    while count > 1 and (count > maxTypes or bytes > maxBytes) do
+      local gone = redis.call('ZPOPMIN', KEYS[6])
+      bytes = bytes - latestBytes(gone[1], gone[2])
+      redis.call('HDEL', KEYS[5], gone[1])
+      count = count - 1
+    end
   end
 end
+redis.call('SET', KEYS[9], bytes)
 local maxAge = tonumber(ARGV[7])
 if maxAge > 0 then
   local ms = tonumber(string.match(newest, '^(%d+)'))
@@ -113,17 +156,10 @@ if maxAge > 0 then
     redis.call('XTRIM', KEYS[4], 'MINID', '~', ms - maxAge)
   end
 end
-local excess = redis.call('ZCARD', KEYS[6]) - tonumber(ARGV[8])
-if excess > 0 then
-  local gone = redis.call('ZPOPMIN', KEYS[6], excess)
-  for i = 1, #gone, 2 do
-    redis.call('HDEL', KEYS[5], gone[i])
-  end
-end
 if id ~= '' then
   redis.call('HSET', KEYS[7], id, first .. ' ' .. epoch)
   redis.call('ZADD', KEYS[8], now, id)
-  local over = redis.call('ZCARD', KEYS[8]) - tonumber(ARGV[11])
+  local over = redis.call('ZCARD', KEYS[8]) - tonumber(ARGV[12])
   if over > 0 then
     local gone = redis.call('ZPOPMIN', KEYS[8], over)
     for i = 1, #gone, 2 do

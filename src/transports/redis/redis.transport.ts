@@ -97,9 +97,9 @@ export class RedisTransport implements EventTransport {
     this.bounds = [
       this.options.streamMaxLen ?? Math.max(bounds.historyMaxEvents, 1),
       this.options.streamMaxAgeMs ?? bounds.historyMaxAgeMs,
-      // The snapshot's bound on types (its bound on bytes, snapshotMaxBytes,
-      // would go here too: see APPEND_SCRIPT).
+      // The snapshot's bounds, which the latest hash keeps too.
       bounds.snapshotMaxTypes,
+      bounds.snapshotMaxBytes,
     ];
     this.idBounds = [bounds.idempotencyWindowMs, bounds.idempotencyMaxIds];
     const { writer, reader } = await createConnections(
@@ -172,7 +172,7 @@ export class RedisTransport implements EventTransport {
     }
     const claim = this.claim();
     const args: (string | number)[] = [
-      8,
+      9,
       this.keys.epoch,
       this.keys.runId,
       this.keys.seq,
@@ -181,6 +181,7 @@ export class RedisTransport implements EventTransport {
       this.keys.latestOrder,
       this.keys.ids,
       this.keys.idOrder,
+      this.keys.latestBytes,
       randomUUID(),
       claim.epoch,
       claim.seq,
@@ -244,6 +245,7 @@ export class RedisTransport implements EventTransport {
       commandLatency: this.commandLatency.snapshot(),
       commandErrors: this.commandErrors,
       headSeq,
+      skippedEntries: this.skippedEntries,
     };
   }
 

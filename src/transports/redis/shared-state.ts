@@ -85,7 +85,7 @@ export async function fetchHead(
  * The latest event of each type, oldest update first (so that the
  * snapshot's bound on types drops the least recently updated ones, as
  * live), read with HSCAN in pages of about `pageSize` types. The hash is
- * itself bounded by the number of types the snapshot keeps.
+ * itself bounded as the snapshot is, by types and by bytes.
  */
 export async function scanLatest(
   client: RedisClient,

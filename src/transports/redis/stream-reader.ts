@@ -115,14 +115,18 @@ export class StreamReader {
       this.epochChanges++;
     }
     this.loadedEpoch = head.epoch;
-    // The hash was read after the head (it may hold newer events, which the
-    // reader then reads again): start from it just before the first kept
-    // entry of the epoch, then apply the entries to fill the history; each
-    // type ends where the stream's head has it.
+    // Start just before the first kept entry of the epoch, with the types
+    // the hash last updated before it, then apply the entries (filling the
+    // history): the snapshot goes through the same steps as on a node that
+    // read them live, so its bounds drop the same types. (Starting from
+    // every type the hash holds would not: a replayed event larger than its
+    // type's latest could push out a type that was never dropped.) The hash
+    // was read after the head: what it holds past that, the reader reads.
     let restarted = false;
     const restart = (seq: number) => {
       restarted = true;
-      this.toSink(() => this.sink.restart(head.epoch, seq, latest));
+      const before = latest.filter((event) => event.seq <= seq);
+      this.toSink(() => this.sink.restart(head.epoch, seq, before));
     };
     if (head.tailId) {
       const pages = streamPages(

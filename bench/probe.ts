@@ -1,0 +1,97 @@
+/**
+ * The responsiveness probe of the fairness figure (bench/wide.ts), run in a
+ * load-client process: one request at a time, back to back, on two paths at
+ * once, each timed from send to answer:
+ * - HTTP: `GET /api/ws/snapshot` on a kept-alive connection;
+ * - socket: a `subscribe` message with an ack id on its own Socket.IO
+ *   connection, timed until its ack (ours re-hydrates first: the snapshot
+ *   frame goes before the ack).
+ * The longest wait of each is what a user would notice while the server
+ * fans events out to thousands of clients.
+ */
+import { Agent, get } from 'node:http';
+import { WebSocket, type RawData } from 'ws';
+import { NAMESPACE } from './events.js';
+import type { ProbeResult } from './protocol.js';
+
+/** A pause between two requests, so the probe itself is no load. */
+const PAUSE_MS = 2;
+
+let running = false;
+let result: ProbeResult = fresh();
+let finished: Promise<void>[] = [];
+
+function fresh(): ProbeResult {
+  return { httpMaxMs: 0, httpCount: 0, ackMaxMs: 0, ackCount: 0 };
+}
+
+const pause = (): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, PAUSE_MS));
+
+async function httpLoop(port: number): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const request = get(
+        { host: '127.0.0.1', port, path: '/api/ws/snapshot', agent },
+        (response) => {
+          response.resume();
+          response.once('end', resolve);
+        },
+      );
+      request.once('error', reject);
+    });
+  while (running) {
+    const t0 = performance.now();
+    await once();
+    result.httpMaxMs = Math.max(result.httpMaxMs, performance.now() - t0);
+    result.httpCount++;
+    await pause();
+  }
+  agent.destroy();
+}
+
+async function ackLoop(port: number): Promise<void> {
+  const ws = new WebSocket(
+    `ws://127.0.0.1:${port}/socket.io/?EIO=4&transport=websocket`,
+    { perMessageDeflate: false },
+  );
+  const ackPrefix = `43${NAMESPACE},`;
+  let answer: (() => void) | null = null;
+  const joined = new Promise<void>((resolve, reject) => {
+    ws.once('error', reject);
+    ws.on('message', (raw: RawData) => {
+      const text = (raw as Buffer).toString('latin1', 0, 64);
+      if (text.startsWith('0')) ws.send(`40${NAMESPACE},`);
+      else if (text.startsWith('2')) ws.send('3');
+      else if (text.startsWith(`40${NAMESPACE}`)) resolve();
+      else if (text.startsWith(ackPrefix)) answer?.();
+    });
+  });
+  await joined;
+  let id = 0;
+  while (running) {
+    const acked = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    const t0 = performance.now();
+    ws.send(`42${NAMESPACE},${++id}["subscribe",{}]`);
+    await acked;
+    result.ackMaxMs = Math.max(result.ackMaxMs, performance.now() - t0);
+    result.ackCount++;
+    await pause();
+  }
+  ws.terminate();
+}
+
+export function startProbe(port: number): void {
+  result = fresh();
+  running = true;
+  finished = [httpLoop(port), ackLoop(port)];
+}
+
+export async function stopProbe(): Promise<ProbeResult> {
+  running = false;
+  await Promise.all(finished);
+  return result;
+}
