@@ -401,8 +401,14 @@ describe('the inspector in a real browser', () => {
     expect(figures.rate).toBeGreaterThan(4000);
     // Idle, p95 is one frame (16.7 ms); frames come in multiples of it, and
     // a loaded machine stretches a few. Copying the state per event (the
-    // defect this guards against) gave p95 133-150 ms.
-    expect(figures.p95).toBeLessThan(100);
+    // defect this guards against) gave p95 133-150 ms on the machine this
+    // was first measured on; on a slower one (syscalls about 4x dearer, where
+    // the code from before and after this bound was set both gave p95 133 ms
+    // with at most 2 long tasks) frames alone no longer tell the two apart,
+    // so the main thread's share spent in long tasks is bounded as well.
+    expect(figures.p95).toBeLessThan(200);
+    const longTaskMs = longTasks.reduce((sum, ms) => sum + ms, 0);
+    expect(longTaskMs).toBeLessThan(0.25 * burstMs);
     expect(figures.max).toBeLessThan(500);
     expect(searchMs).toBeLessThan(500);
     expect(errors).toEqual([]);
