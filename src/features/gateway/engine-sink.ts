@@ -30,37 +30,33 @@ export function webSocketAwareSink(conn: Socket['conn']): FrameSink<WireFrame> {
   return {
     write(frames, onFlushed) {
       const socket = directSocketOf(engine);
-      if (socket !== null) {
-        if (frames.length === 1) {
-          socket.write(frames[0].ws, onFlushed);
-          return;
-        }
-        const runs = frameRuns(frames, frameBytes);
-        const last = runs.length - 1;
-        for (let i = 0; i <= last; i++) {
-          socket.write(batchOf(runs[i]), i === last ? onFlushed : undefined);
-        }
+      if (socket === null && !canWritePreEncoded(engine)) {
+        const last = frames.length - 1;
+        for (let i = 0; i < last; i++) conn.write(frames[i].text, TEXT_WRITE);
+        conn.write(frames[last].text, TEXT_WRITE, onFlushed);
         return;
       }
-      if (canWritePreEncoded(engine)) {
-        const runs = frameRuns(frames, frameBytes);
-        const last = runs.length - 1;
-        for (let i = 0; i <= last; i++) {
+      // One event to one client, the common case: no runs to build.
+      const runs =
+        frames.length === 1 ? [frames] : frameRuns(frames, frameBytes);
+      const last = runs.length - 1;
+      for (let i = 0; i <= last; i++) {
+        const batch = batchOf(runs[i]);
+        const done = i === last ? onFlushed : undefined;
+        if (socket !== null) {
+          socket.write(batch, done);
+        } else {
           // Engine.IO sends the pre-encoded frame and never reads the text
           // of such a packet: none is given (a shared frame has none kept).
           conn.write(
             '',
-            { compress: false, wsPreEncodedFrame: [batchOf(runs[i])] } as {
+            { compress: false, wsPreEncodedFrame: [batch] } as {
               compress: boolean;
             },
-            i === last ? onFlushed : undefined,
+            done,
           );
         }
-        return;
       }
-      const last = frames.length - 1;
-      for (let i = 0; i < last; i++) conn.write(frames[i].text, TEXT_WRITE);
-      conn.write(frames[last].text, TEXT_WRITE, onFlushed);
     },
   };
 }
