@@ -3,6 +3,7 @@ import { runInNewContext } from 'node:vm';
 import type { Socket as ClientSocket } from 'socket.io-client';
 import type { Namespace } from 'socket.io';
 import {
+  STALL_TOLERANT_SOCKET_IO,
   serverBufferedBytes,
   tcpOf,
   type PausableTcp,
@@ -69,7 +70,10 @@ describe('bounded end to end: a client that stops reading', () => {
   it('costs the server at most its queue while a fast client gets every event in order; it resumes with a gap notice, then the newest events', async () => {
     // History off: it is a separate, configured bound (historyMaxEvents/
     // MaxBytes); this test is about what one client costs.
-    t = await startApp({ worker: false, historyMaxEvents: 0 });
+    t = await startApp(
+      { worker: false, historyMaxEvents: 0 },
+      { socketIo: STALL_TOLERANT_SOCKET_IO },
+    );
     const TOTAL = 50_000;
     const payload = 'x'.repeat(1000); // ~1 KB events
     const fast = t.connect();
@@ -128,7 +132,7 @@ describe('bounded end to end: a client that stops reading', () => {
     expect(stalledSeen.events + missed).toBe(TOTAL);
     expect(missed).toBe(t.bus.stats().dropped);
     // 50,000 events of 1 KB; --detectOpenHandles slows every await.
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('bounded end to end: what a client asks for', () => {

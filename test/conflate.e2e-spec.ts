@@ -4,6 +4,7 @@ import type { Subscription } from '../src/core/index.js';
 import { PredictionsGateway } from '../src/index.js';
 import { once, startApp, until, type TestApp } from './utils.js';
 import {
+  STALL_TOLERANT_SOCKET_IO,
   serverBufferedBytes,
   tcpOf,
   type PausableTcp,
@@ -72,11 +73,10 @@ describe("overflow 'conflate' end to end: a client that stops reading", () => {
   });
 
   it('through 100,000 events of 20 types ends, once it reads again, with the snapshot’s state and no round trip, while the server holds at most its queue for it', async () => {
-    t = await startApp({
-      worker: false,
-      overflow: 'conflate',
-      historyMaxEvents: 0,
-    });
+    t = await startApp(
+      { worker: false, overflow: 'conflate', historyMaxEvents: 0 },
+      { socketIo: STALL_TOLERANT_SOCKET_IO },
+    );
     const TOTAL = 100_000;
     const TYPES = 20;
     const CAPACITY = 256;
@@ -170,12 +170,15 @@ describe("overflow 'conflate' end to end: a client that stops reading", () => {
   });
 
   it('re-hydrates when a gap lost the latest event of some type (more types than its queue holds)', async () => {
-    t = await startApp({
-      worker: false,
-      overflow: 'conflate',
-      queueCapacity: 8,
-      historyMaxEvents: 0,
-    });
+    t = await startApp(
+      {
+        worker: false,
+        overflow: 'conflate',
+        queueCapacity: 8,
+        historyMaxEvents: 0,
+      },
+      { socketIo: STALL_TOLERANT_SOCKET_IO },
+    );
     const stalled = watchedClient(t);
     client = stalled.client;
     await until(() => client!.epoch !== null, 5000, 'hydrated');

@@ -1,5 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import type { Server, ServerOptions } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
 import {
   EventBusModule,
@@ -21,6 +23,28 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** How the test app itself is served, beside the module's options. */
+export interface Harness {
+  /** Socket.IO server options the app's `IoAdapter` adds (heartbeat timing). */
+  socketIo?: Partial<ServerOptions>;
+}
+
+/** An `IoAdapter` that adds fixed Socket.IO server options. */
+class OptionsIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplication,
+    private readonly extra: Partial<ServerOptions>,
+  ) {
+    super(app);
+  }
+  override createIOServer(port: number, options?: ServerOptions): Server {
+    return super.createIOServer(port, {
+      ...options,
+      ...this.extra,
+    } as ServerOptions);
+  }
+}
+
 /**
  * Starts the module with `options`. The ingest endpoint, off by default in
  * the library, is turned on here (most tests publish through it) unless
@@ -28,6 +52,7 @@ export interface TestApp {
  */
 export async function startApp(
   options: EventBusModuleOptions & EventBusModuleExtras = {},
+  harness: Harness = {},
 ): Promise<TestApp> {
   const moduleRef = await Test.createTestingModule({
     imports: [
@@ -38,6 +63,9 @@ export async function startApp(
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
+  if (harness.socketIo) {
+    app.useWebSocketAdapter(new OptionsIoAdapter(app, harness.socketIo));
+  }
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const sockets = new Set<Socket>();

@@ -4,6 +4,18 @@ import type { Socket as NetSocket } from 'node:net';
 import type { Namespace } from 'socket.io';
 import type { Socket as ClientSocket } from 'socket.io-client';
 
+/**
+ * Socket.IO options for a test that keeps a client from reading for longer
+ * than a heartbeat: a paused client cannot answer pings, so with the default
+ * timing (25 s + 20 s) the heartbeat would drop it once a slow or busy
+ * machine stretches the stall past 45 s, and the test would see a
+ * disconnect instead of the queue bound it is about.
+ */
+export const STALL_TOLERANT_SOCKET_IO = {
+  pingInterval: 25_000,
+  pingTimeout: 10 * 60_000,
+};
+
 // The raw TCP socket under a socket.io-client WebSocket: pausing it makes the
 // client stop reading for real, so the server's writes back up.
 export interface PausableTcp {
