@@ -11,9 +11,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import type { Envelope } from '../../core/envelope.js';
 import type { TypeFilter } from '../../core/type-filter.js';
-import type { FrameEncoder } from '../../delivery/client-pump.js';
 import { frameRuns } from '../../delivery/frame-runs.js';
 import {
   ClientRequestError,
@@ -26,15 +24,7 @@ import {
   ClientSession,
   type SessionTransport,
 } from '../../delivery/session.js';
-import {
-  GAP_MESSAGE,
-  RESUMED_MESSAGE,
-  SNAPSHOT_MESSAGE,
-  SSE_EPOCH_COOKIE,
-  type Gap,
-  type ResumedMeta,
-  type SnapshotMeta,
-} from '../../protocol/messages.js';
+import { SSE_EPOCH_COOKIE } from '../../protocol/messages.js';
 import {
   RESOLVED_OPTIONS,
   type ResolvedEventBusOptions,
@@ -51,7 +41,6 @@ import {
   type DeliveryObserver,
   type DisconnectReason,
 } from '../../delivery/delivery-observer.js';
-import { CLOSE_MESSAGE, type CloseNotice } from '../../protocol/codes.js';
 import { BusExceptionFilter } from '../http/bus-exception.filter.js';
 import {
   AccessRefusedError,
@@ -61,36 +50,8 @@ import { runAt } from '../auth/expiry.js';
 import { LivebusEntry } from '../auth/livebus-auth.guard.js';
 import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { assertReadable } from '../auth/read-permission.js';
-import { dataField, lineField } from './sse-fields.js';
+import { closeFrame, sseEncoder } from './sse-frames.js';
 import { StreamLimitsInterceptor } from '../limits/limits.interceptors.js';
-
-// One encoder for all streams: each event's SSE frame is cached on it, and
-// each snapshot frame is shared by the streams that hydrate at its point.
-// Frames are bytes, written as they are: a stream that stops reading holds
-// the shared frames, not a copy of each. Every field goes through
-// sse-fields: nothing in a type or a JSON text can end a line of the stream.
-const encoder: FrameEncoder<Buffer> = {
-  event: (message: Envelope) =>
-    Buffer.from(
-      `id: ${message.seq}\n${lineField('event', message.type)}${dataField(message.json)}\n`,
-    ),
-  // No id: a gap notice must not move the client's Last-Event-ID.
-  gap: (gap: Gap) => Buffer.from(message(GAP_MESSAGE, JSON.stringify(gap))),
-  snapshot: (eventsJson: string, meta: SnapshotMeta) =>
-    Buffer.from(
-      `id: ${meta.seq}\n${message(
-        SNAPSHOT_MESSAGE,
-        `{"events":${eventsJson},"seq":${meta.seq},"epoch":${JSON.stringify(meta.epoch)},"reset":${meta.reset},"types":${JSON.stringify(meta.types)}}`,
-      )}`,
-    ),
-  resumed: (meta: ResumedMeta) =>
-    Buffer.from(message(RESUMED_MESSAGE, JSON.stringify(meta))),
-};
-
-/** An SSE message without an id: `event:`, `data:`, the blank line. */
-function message(event: string, data: string): string {
-  return `${lineField('event', event)}${dataField(data)}\n`;
-}
 
 /**
  * `GET <ssePath>`: the same stream as the Socket.IO gateway, as Server-Sent
@@ -151,7 +112,7 @@ export class EventStreamController {
     res.write('retry: 2000\n\n');
     let idle = true;
     const transport: SessionTransport<Buffer> = {
-      encoder,
+      encoder: sseEncoder,
       kind: 'sse',
       observer: this.observer,
       sink: {
@@ -241,15 +202,6 @@ export class EventStreamController {
       throw error;
     }
   }
-}
-
-/**
- * The last message of a stream the server ends: `event: livebus:close` with
- * the notice. EventSource reconnects by itself; a client that reads the code
- * calls `close()` where `CLOSE_CODES[code].reconnect` is false.
- */
-function closeFrame(notice: CloseNotice): string {
-  return message(CLOSE_MESSAGE, JSON.stringify(notice));
 }
 
 /** What the stream needs of Fastify's reply (`@nestjs/platform-fastify`). */

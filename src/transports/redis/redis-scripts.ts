@@ -1,3 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import type { EncodedEvent } from '../../core/event-codec.js';
+import type { RedisKeys } from './redis-options.js';
+import type { EpochClaim } from './shared-state.js';
+
 // The Lua scripts the Redis transport runs: each one atomic, so that the
 // counter, the stream, the latest-per-type hash and the idempotency ids
 // always agree. Every key is under one prefix (one hash tag in a cluster),
@@ -169,3 +174,49 @@ if id ~= '' then
 end
 return {first, epoch, 0}
 `;
+
+/** What one append sends beside the events (see {@link APPEND_SCRIPT}). */
+export interface AppendRequest {
+  keys: RedisKeys;
+  claim: EpochClaim;
+  /** Stream MAXLEN, most age in ms, latest hash's most types and bytes. */
+  bounds: readonly (string | number)[];
+  /** The idempotency id ('' for none). */
+  id: string;
+  /** How long ids are kept in ms, and how many at most. */
+  idBounds: readonly (string | number)[];
+  /** Types whose events are not kept as their type's latest. */
+  transient: ReadonlySet<string>;
+}
+
+/** The numkeys, KEYS and ARGV of one {@link APPEND_SCRIPT} call, in its order. */
+export function appendArguments(
+  request: AppendRequest,
+  events: readonly EncodedEvent[],
+): (string | number)[] {
+  const { keys, claim } = request;
+  const args: (string | number)[] = [
+    9,
+    keys.epoch,
+    keys.runId,
+    keys.seq,
+    keys.stream,
+    keys.latest,
+    keys.latestOrder,
+    keys.ids,
+    keys.idOrder,
+    keys.latestBytes,
+    randomUUID(),
+    claim.epoch,
+    claim.seq,
+    '0',
+    claim.checkRunId ? '1' : '0',
+    ...request.bounds,
+    request.id,
+    ...request.idBounds,
+  ];
+  for (const { type, json } of events) {
+    args.push(type, json, request.transient.has(type) ? '0' : '1');
+  }
+  return args;
+}

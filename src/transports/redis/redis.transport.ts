@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { EncodedEvent } from '../../core/event-codec.js';
 import { LatencyHistogram } from '../../core/latency-histogram.js';
 import {
@@ -24,7 +23,7 @@ import {
   type RedisKeys,
   type RedisTransportOptions,
 } from './redis-options.js';
-import { APPEND_SCRIPT } from './redis-scripts.js';
+import { APPEND_SCRIPT, appendArguments } from './redis-scripts.js';
 import type { EpochClaim } from './shared-state.js';
 import { StreamReader } from './stream-reader.js';
 
@@ -170,30 +169,17 @@ export class RedisTransport implements EventTransport {
         { maybePublished: false },
       );
     }
-    const claim = this.claim();
-    const args: (string | number)[] = [
-      9,
-      this.keys.epoch,
-      this.keys.runId,
-      this.keys.seq,
-      this.keys.stream,
-      this.keys.latest,
-      this.keys.latestOrder,
-      this.keys.ids,
-      this.keys.idOrder,
-      this.keys.latestBytes,
-      randomUUID(),
-      claim.epoch,
-      claim.seq,
-      '0',
-      this.checkRunId ? '1' : '0',
-      ...this.bounds,
-      options?.id ?? '',
-      ...this.idBounds,
-    ];
-    for (const { type, json } of events) {
-      args.push(type, json, this.transient.has(type) ? '0' : '1');
-    }
+    const args = appendArguments(
+      {
+        keys: this.keys,
+        claim: this.claim(),
+        bounds: this.bounds,
+        id: options?.id ?? '',
+        idBounds: this.idBounds,
+        transient: this.transient,
+      },
+      events,
+    );
     // Not connected: ioredis refuses the command without sending it (no
     // offline queue), so nothing can have been published.
     const sent = this.writer?.status === 'ready';

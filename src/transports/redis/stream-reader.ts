@@ -1,4 +1,5 @@
 import type { TransportSink } from '../event-transport.js';
+import { Interrupt, Reconnected } from './interrupt.js';
 import { READ_BLOCK_MS, type RedisClient } from './redis-connections.js';
 import type { RedisKeys } from './redis-options.js';
 import {
@@ -295,27 +296,3 @@ export class StreamReader {
     return Promise.race([command, this.stoppedSignal, this.interrupt.promise]);
   }
 }
-
-/** What an interrupted command rejects with. */
-class Reconnected extends Error {
-  constructor() {
-    super('the connection to Redis came back: reading again from the head');
-  }
-}
-
-/** A promise that rejects when fired, and is never left unhandled. */
-interface Interrupt {
-  readonly promise: Promise<never>;
-  fire(): void;
-}
-
-const Interrupt = {
-  make(): Interrupt {
-    let fire: () => void = () => undefined;
-    const promise = new Promise<never>((_, reject) => {
-      fire = () => reject(new Reconnected());
-    });
-    promise.catch(() => undefined);
-    return { promise, fire };
-  },
-};
