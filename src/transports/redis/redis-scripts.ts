@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EncodedEvent } from '../../core/event-codec.js';
 import type { RedisKeys } from './redis-options.js';
-import type { EpochClaim } from './shared-state.js';
 
 // The Lua scripts the Redis transport runs: each one atomic, so that the
 // counter, the stream, the latest-per-type hash and the idempotency ids
@@ -178,7 +177,8 @@ return {first, epoch, 0}
 /** What one append sends beside the events (see {@link APPEND_SCRIPT}). */
 export interface AppendRequest {
   keys: RedisKeys;
-  claim: EpochClaim;
+  /** What this node knows of the numbering (shared-state's EpochClaim). */
+  claim: { epoch: string; seq: number; checkRunId: boolean };
   /** Stream MAXLEN, most age in ms, latest hash's most types and bytes. */
   bounds: readonly (string | number)[];
   /** The idempotency id ('' for none). */
