@@ -1,4 +1,5 @@
 import {
+  openSse,
   post,
   receive,
   record,
@@ -57,5 +58,21 @@ describe('ingest publishes each event of an array as the JSON it was sent in', (
     expect(response.status).toBe(400);
     expect(String(response.body.message)).toContain('events[1].n');
     expect(t.bus.lastSeq).toBe(before);
+  });
+  it('sends an element that names a key twice as the value validated, not as the text sent', async () => {
+    const sse = await openSse(`${t.url}/api/events/stream?types=dup`);
+    try {
+      await until(() => sse.messages.some((m) => m.event === 'snapshot'));
+      // JSON.parse keeps the last `type`: that one was validated (and the
+      // publish allowed); a parser keeping the first would read the other.
+      const raw = '[{"type":"livebus:gap","note":"first","type":"dup"}]';
+      const response = await post(t.url, null, { raw });
+      expect(response.status).toBe(202);
+      await until(() => sse.messages.some((m) => m.event === 'dup'));
+      const sent = sse.messages.find((m) => m.event === 'dup')!;
+      expect(sent.data).toBe(JSON.stringify(JSON.parse(raw)[0]));
+    } finally {
+      await sse.close();
+    }
   });
 });

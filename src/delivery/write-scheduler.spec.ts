@@ -152,4 +152,35 @@ describe('WriteScheduler with sliced fan-out', () => {
     });
     for (const client of all) client.subscription.close();
   });
+  it("goes on writing to every other client, then and later, when one client's sink throws", async () => {
+    const bus = new LivebusCore();
+    const errors: unknown[] = [];
+    const scheduler = new WriteScheduler(0, (error) => errors.push(error));
+    const before = clients(bus, scheduler, 20, 8);
+    const broken = bus.subscribe({ capacity: 8 });
+    new ClientPump<string, Tick>(
+      broken,
+      encoder,
+      {
+        write() {
+          throw new Error('sink broke');
+        },
+      },
+      8,
+      [],
+      [],
+      undefined,
+      scheduler,
+    );
+    const after = clients(bus, scheduler, 20, 8);
+    const all = [...before, ...after];
+    bus.publish({ type: 'tick' });
+    await until(() => all.every((c) => c.frames.at(-1) === 'e 1'));
+    for (let i = 0; i < 3; i++) bus.publish({ type: 'tick' });
+    await until(() => all.every((c) => c.frames.at(-1) === 'e 4'));
+    for (const client of all) expectExact(client.frames, 4);
+    expect(errors).toEqual([new Error('sink broke')]);
+    for (const client of all) client.subscription.close();
+    broken.close();
+  });
 });

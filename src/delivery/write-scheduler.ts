@@ -33,7 +33,15 @@ export class WriteScheduler {
   private urgentAt = 0;
   private running = false;
 
-  constructor(private readonly budgetMs = SLICE_BUDGET_MS) {}
+  constructor(
+    private readonly budgetMs = SLICE_BUDGET_MS,
+    /**
+     * Told of what a writer threw. The others are written all the same: one
+     * client's failure must not stop delivery to every client. By default
+     * the error is thrown again on its own, uncaught, as it would have been.
+     */
+    private readonly onWriterError: (error: unknown) => void = rethrowApart,
+  ) {}
 
   /** Writers waiting for their turn. */
   get waiting(): number {
@@ -60,7 +68,11 @@ export class WriteScheduler {
         this.running = false;
         return;
       }
-      writer.writeNow();
+      try {
+        writer.writeNow();
+      } catch (error) {
+        this.onWriterError(error);
+      }
       if (++n % CLOCK_EVERY === 0 && performance.now() >= deadline) break;
     }
     // More to write: let the event loop breathe first.
@@ -86,6 +98,12 @@ export class WriteScheduler {
     }
     return undefined;
   }
+}
+
+function rethrowApart(error: unknown): void {
+  queueMicrotask(() => {
+    throw error;
+  });
 }
 
 /** The one scheduler of this process: every gateway and stream shares the event loop. */

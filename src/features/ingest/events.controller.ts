@@ -130,7 +130,7 @@ export class EventsController implements OnModuleInit {
     // Each event's JSON as sent, not stringified again after parsing.
     const rawJson =
       Array.isArray(body) && bytes
-        ? (arrayElementTexts(bytes, events.length) ?? undefined)
+        ? (arrayElementTexts(bytes, events) ?? undefined)
         : undefined;
     const { seq, duplicate } = Array.isArray(body)
       ? await this.bus.publishAll(events, options, rawJson)

@@ -5,6 +5,9 @@ const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_OBJECT = 0x7d;
+const COLON = 0x3a;
+/** Deeper than the codec accepts (64 levels): such an element is refused anyway. */
+const MAX_COUNTED_DEPTH = 65;
 
 const isSpace = (c: number): boolean =>
   c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -21,12 +24,14 @@ function escaped(body: Buffer, at: number): boolean {
  * body that `JSON.parse` has already accepted, so that ingest publishes the
  * bytes it was sent instead of stringifying what it just parsed. An element
  * with whitespace between its tokens gets `undefined` (it is stringified:
- * every frame stays one compact line). `null` when `body` is not an array
- * of `count` elements.
+ * every frame stays one compact line), and so does one that names a key
+ * twice in an object: `JSON.parse` kept the last, and only that was
+ * validated (other parsers keep the first, or refuse the text). `null` when
+ * `body` is not an array of `elements`, as parsed.
  */
 export function arrayElementTexts(
   body: Buffer,
-  count: number,
+  elements: readonly unknown[],
 ): (string | undefined)[] | null {
   const texts: (string | undefined)[] = [];
   let i = 0;
@@ -42,6 +47,7 @@ export function arrayElementTexts(
     let depth = 0;
     let spaced = false;
     let pendingSpace = false;
+    let members = 0;
     for (; i < body.length; i++) {
       const c = body[i];
       if (isSpace(c)) {
@@ -56,14 +62,44 @@ export function arrayElementTexts(
         i = body.indexOf(QUOTE, i + 1);
         while (i > 0 && escaped(body, i)) i = body.indexOf(QUOTE, i + 1);
         if (i < 0) return null;
-      } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
+      } else if (c === COLON) members++;
+      else if (c === OPEN_OBJECT || c === OPEN_ARRAY) depth++;
       else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) depth--;
       end = i + 1;
     }
     if (i >= body.length) return null;
-    texts.push(spaced ? undefined : body.toString('utf8', start, end));
+    // As many names as the parsed objects hold members: none named twice.
+    const unique =
+      members === 0 || members === memberCount(elements[texts.length], 0);
+    texts.push(
+      spaced || !unique ? undefined : body.toString('utf8', start, end),
+    );
     if (body[i] === CLOSE_ARRAY) break;
     i++;
   }
-  return texts.length === count ? texts : null;
+  return texts.length === elements.length ? texts : null;
+}
+
+/** The members of the objects in `value`, nested ones included; -1 when too deep. */
+function memberCount(value: unknown, depth: number): number {
+  if (typeof value !== 'object' || value === null) return 0;
+  if (depth >= MAX_COUNTED_DEPTH) return -1;
+  let count = 0;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const inner = memberCount(item, depth + 1);
+      if (inner < 0) return -1;
+      count += inner;
+    }
+    return count;
+  }
+  for (const key of Object.keys(value)) {
+    const inner = memberCount(
+      (value as Record<string, unknown>)[key],
+      depth + 1,
+    );
+    if (inner < 0) return -1;
+    count += 1 + inner;
+  }
+  return count;
 }
