@@ -1,4 +1,4 @@
-import { BoundedQueue } from './bounded-queue.js';
+import { assertQueueCapacity, BoundedQueue } from './bounded-queue.js';
 import { ConflatingQueue } from './conflating-queue.js';
 import { GapTracker } from './gap-tracker.js';
 import type { Envelope } from './envelope.js';
@@ -47,8 +47,9 @@ export interface SubscriptionOwner {
 export class Subscription<E extends BusEvent = BusEvent>
   implements AsyncIterableIterator<BusMessage<E>>, AsyncDisposable
 {
-  private readonly queue:
-    BoundedQueue<Envelope<E>> | ConflatingQueue<Envelope<E>>;
+  // Made at the first event (most idle clients get none).
+  private queue:
+    BoundedQueue<Envelope<E>> | ConflatingQueue<Envelope<E>> | null = null;
   // Made at the first drop, and the arrays at their first entry: most
   // subscribers (idle clients) never need them.
   private gap: GapTracker | null = null;
@@ -67,17 +68,12 @@ export class Subscription<E extends BusEvent = BusEvent>
     readonly overflow: OverflowPolicy,
     private typeFilter: ReadonlySet<string> | null,
   ) {
-    this.queue =
-      overflow === 'conflate'
-        ? new ConflatingQueue(capacity, (message, kind) =>
-            this.recordDrop(message, kind === 'conflated'),
-          )
-        : new BoundedQueue(capacity);
+    assertQueueCapacity(capacity);
   }
 
   /** Events waiting in the queue. */
   get size(): number {
-    return this.queue.length;
+    return this.queue?.length ?? 0;
   }
 
   /** Events this subscription lost to a full queue, in total (conflated ones included). */
@@ -125,14 +121,20 @@ export class Subscription<E extends BusEvent = BusEvent>
       pull.resolve({ value: message, done: false });
       return;
     }
-    if (this.queue.isFull && this.overflow === 'disconnect') {
+    const queue = (this.queue ??=
+      this.overflow === 'conflate'
+        ? new ConflatingQueue(this.capacity, (message, kind) =>
+            this.recordDrop(message, kind === 'conflated'),
+          )
+        : new BoundedQueue(this.capacity));
+    if (queue.isFull && this.overflow === 'disconnect') {
       this.owner.onDrop(1);
       this._dropped++;
       this.finish('overflow');
       return;
     }
-    const wasEmpty = this.queue.length === 0;
-    const evicted = this.queue.push(message);
+    const wasEmpty = queue.length === 0;
+    const evicted = queue.push(message);
     if (evicted) this.recordDrop(evicted, false);
     else if (wasEmpty) this.tell('readable');
   }
@@ -142,7 +144,7 @@ export class Subscription<E extends BusEvent = BusEvent>
    * waiting. Call {@link takeGap} first to learn what was dropped before them.
    */
   take(max = Infinity): BusMessage<E>[] {
-    return this.queue.take(max);
+    return this.queue?.take(max) ?? [];
   }
 
   /** Whether a gap waits to be taken with {@link takeGap}. */
@@ -192,7 +194,7 @@ export class Subscription<E extends BusEvent = BusEvent>
   /** @internal Called by the bus when it starts a new epoch. */
   reset(): void {
     if (this._closeReason !== null) return;
-    this.queue.clear();
+    this.queue?.clear();
     this.gap?.clear();
     this.tell('reset');
   }
@@ -204,7 +206,7 @@ export class Subscription<E extends BusEvent = BusEvent>
   noteMissed(fromSeq: number, toSeq: number): void {
     if (this._closeReason !== null) return;
     this.gapTracker().note(toSeq - fromSeq + 1, fromSeq, toSeq);
-    if (this.queue.length === 0) this.tell('readable');
+    if (this.size === 0) this.tell('readable');
   }
 
   /** Registers a callback run once when the subscription closes. */
@@ -221,7 +223,7 @@ export class Subscription<E extends BusEvent = BusEvent>
   }
 
   next(): Promise<IteratorResult<BusMessage<E>>> {
-    const message = this.queue.shift();
+    const message = this.queue?.shift();
     if (message) return Promise.resolve({ value: message, done: false });
     if (this._closeReason === 'overflow') {
       return Promise.reject(new SubscriptionOverflowError(this.capacity));
@@ -256,7 +258,7 @@ export class Subscription<E extends BusEvent = BusEvent>
   finish(reason: CloseReason): void {
     if (this._closeReason !== null) return;
     this._closeReason = reason;
-    if (reason !== 'overflow') this.queue.clear();
+    if (reason !== 'overflow') this.queue?.clear();
     const watcher = this.watcher;
     this.watcher = null;
     const pulls = this.pulls ?? [];

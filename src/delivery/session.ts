@@ -66,9 +66,7 @@ export async function awaitResumePoint(
 export class ClientSession<F extends object>
   implements ObservedSession, PumpOwner
 {
-  readonly kind: ClientKind;
   private pump!: ClientPump<F, AnyEventMap[string]>;
-  private readonly observer: DeliveryObserver;
   private ended = false;
   // The answers owed to resync requests not yet taken, oldest first
   // (none yet: most clients never ask).
@@ -79,10 +77,7 @@ export class ClientSession<F extends object>
     readonly subscription: AnySubscription,
     private readonly transport: SessionTransport<F>,
     private _allowed: TypeFilter | null,
-  ) {
-    this.kind = transport.kind ?? 'socketio';
-    this.observer = transport.observer ?? NO_DELIVERY_OBSERVER;
-  }
+  ) {}
 
   /**
    * Subscribes and hydrates in one synchronous step, so that what the client
@@ -137,6 +132,15 @@ export class ClientSession<F extends object>
       session,
     );
     return session;
+  }
+
+  // Read from the transport, not copied: two fields less per client.
+  get kind(): ClientKind {
+    return this.transport.kind ?? 'socketio';
+  }
+
+  private get observer(): DeliveryObserver {
+    return this.transport.observer ?? NO_DELIVERY_OBSERVER;
   }
 
   /** @internal The pump's: a batch is being written. */

@@ -94,9 +94,6 @@ export class PredictionsGateway
   private namespace: Namespace | undefined;
   private readonly shutdownGraceMs: number;
   private readonly limits: ClientRequestLimits;
-  // Engine.IO connections not yet closed, also those closing: shutdown
-  // waits for their last packets to leave.
-  private readonly connections = new Set<Socket['conn']>();
   private readonly refusals = new RefusalLog(this.logger);
   private readonly transportHost: SocketTransportHost;
   private readonly socketDisconnected: (this: Socket, reason: string) => void;
@@ -187,7 +184,7 @@ export class PredictionsGateway
    * buffer, a last event in flight and the disconnect packet behind it.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    const closed = [...this.connections].map(
+    const closed = [...this.openConnections()].map(
       (conn) => new Promise((resolve) => conn.once('close', resolve)),
     );
     for (const socket of this.namespace?.sockets.values() ?? []) {
@@ -203,15 +200,27 @@ export class PredictionsGateway
     clearTimeout(timer);
   }
 
+  /**
+   * The Engine.IO connections shutdown waits for: this namespace's, and
+   * any already closing (a client just disconnected: its last packets are
+   * still leaving). Found when needed, not tracked per connection (a
+   * listener and a set entry for each idle client).
+   */
+  private openConnections(): Set<Socket['conn']> {
+    const conns = new Set<Socket['conn']>();
+    for (const socket of this.namespace?.sockets.values() ?? []) {
+      if (socket.conn.readyState !== 'closed') conns.add(socket.conn);
+    }
+    const engine = this.namespace?.server.engine as unknown as
+      { clients?: Record<string, Socket['conn']> } | undefined;
+    for (const conn of Object.values(engine?.clients ?? {})) {
+      if (conn.readyState === 'closing') conns.add(conn);
+    }
+    return conns;
+  }
+
   /** Opens the client's session (Nest calls it for every connection). */
   handleConnection(socket: Socket): void {
-    const conn = socket.conn;
-    if (!this.connections.has(conn)) {
-      this.connections.add(conn);
-      // 'close' and 'disconnect' come once: `on`, with one listener for
-      // every connection (its `this` is the emitter), not a closure each.
-      conn.on('close', this.connectionClosed);
-    }
     // First: it also gives back the socket's slot in the connection limits.
     socket.on('disconnect', this.socketDisconnected);
     const session = ClientSession.open(
@@ -235,13 +244,6 @@ export class PredictionsGateway
     );
     holdSession(socket, session);
   }
-
-  private readonly connectionClosed = (() => {
-    const connections = this.connections;
-    return function (this: Socket['conn']): void {
-      connections.delete(this);
-    };
-  })();
 
   /** Counts and logs a refused connection; the error for `next()`. */
   private refuse(notice: CloseNotice): Error {
