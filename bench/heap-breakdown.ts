@@ -193,6 +193,7 @@ async function perConnection(
   }
 }
 
+const print = (line: string) => process.stdout.write(`${line}\n`);
 const connections = Number(process.argv[2] ?? 2000);
 const rows = Number(process.argv[3] ?? 40);
 const byRetainer = process.argv.includes('--by-retainer');
@@ -205,22 +206,22 @@ try {
   const extra = minus(ours, plain);
   const line = (key: string, t: Tally) =>
     `${t.bytes.toFixed(0).padStart(7)} B ${t.count.toFixed(2).padStart(7)}  ${key}`;
-  console.log(
+  print(
     `${connections} idle connections, self size per connection (after a full GC):`,
   );
-  console.log(
+  print(
     `ours ${total(ours).toFixed(0)} B, plain ${total(plain).toFixed(0)} B, ours - plain ${total(extra).toFixed(0)} B`,
   );
-  console.log('\nours - plain, by kind (bytes, count per connection):');
+  print('\nours - plain, by kind (bytes, count per connection):');
   const sorted = [...extra.entries()].sort(
     (a, b) => Math.abs(b[1].bytes) - Math.abs(a[1].bytes),
   );
-  for (const [key, t] of sorted.slice(0, rows)) console.log(line(key, t));
-  console.log('\nours, by kind:');
+  for (const [key, t] of sorted.slice(0, rows)) print(line(key, t));
+  print('\nours, by kind:');
   const oursSorted = [...ours.entries()].sort(
     (a, b) => b[1].bytes - a[1].bytes,
   );
-  for (const [key, t] of oursSorted.slice(0, rows)) console.log(line(key, t));
+  for (const [key, t] of oursSorted.slice(0, rows)) print(line(key, t));
 } finally {
   await Promise.all(loads.map((c) => c.stop()));
 }
