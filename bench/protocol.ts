@@ -51,6 +51,8 @@ export type ServerCommand =
   | { cmd: 'rss-watch'; everyMs: number }
   /** Stops the `rss-watch` sampling and answers its samples (bytes). */
   | { cmd: 'rss-samples' }
+  /** Forces a GC, then writes a heap snapshot to `path` (heap-breakdown.ts). */
+  | { cmd: 'heap-snapshot'; path: string }
   | { cmd: 'exit' };
 
 export interface PaceResult {

@@ -12,7 +12,7 @@ import { NestFactory } from '@nestjs/core';
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import {
   monitorEventLoopDelay,
   PerformanceObserver,
@@ -507,6 +507,9 @@ serve(async (body) => {
       return null;
     case 'rss-samples':
       return takeRssSamples();
+    case 'heap-snapshot':
+      await collectGarbage();
+      return writeHeapSnapshot(command.path);
     case 'exit':
       stopGenerator();
       if (control) {

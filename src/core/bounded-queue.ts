@@ -11,11 +11,7 @@ export class BoundedQueue<T> {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity < 1) {
-      throw new RangeError(
-        `queue capacity must be a positive integer, got ${String(capacity)}`,
-      );
-    }
+    assertQueueCapacity(capacity);
   }
 
   get length(): number {
@@ -87,3 +83,12 @@ export class BoundedQueue<T> {
 // Shared by every queue that has held nothing yet; never written to (a
 // queue grows before its first write).
 const EMPTY: never[] = [];
+
+/** Throws unless `capacity` is a valid queue capacity (a positive integer). */
+export function assertQueueCapacity(capacity: number): void {
+  if (!Number.isInteger(capacity) || capacity < 1) {
+    throw new RangeError(
+      `queue capacity must be a positive integer, got ${String(capacity)}`,
+    );
+  }
+}

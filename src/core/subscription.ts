@@ -1,4 +1,4 @@
-import { BoundedQueue } from './bounded-queue.js';
+import { assertQueueCapacity, BoundedQueue } from './bounded-queue.js';
 import { ConflatingQueue } from './conflating-queue.js';
 import { GapTracker } from './gap-tracker.js';
 import type { Envelope } from './envelope.js';
@@ -6,37 +6,29 @@ import type { BusMessage } from './bus-message.js';
 import type { BusEvent } from '../protocol/event-map.js';
 import type { Gap } from '../protocol/messages.js';
 import type { TypeFilter } from './type-filter.js';
+import {
+  SubscriptionOverflowError,
+  type CloseReason,
+  type OverflowPolicy,
+} from './subscription-policy.js';
+import {
+  ListenerWatcher,
+  type SubscriptionWatcher,
+} from './subscription-watcher.js';
 
 export type { Gap };
 
-/**
- * What a full queue does with a new event: `'drop-oldest'` evicts the oldest
- * queued event and keeps the subscriber (the default); `'conflate'` keeps the
- * latest queued event of each type and drops the older ones of the same
- * types (see {@link ConflatingQueue}), so a slow consumer still ends with
- * the latest state; `'disconnect'` closes the subscription, for consumers
- * that would rather resync than skip.
- */
-export type OverflowPolicy = 'drop-oldest' | 'conflate' | 'disconnect';
+export {
+  OVERFLOW_POLICIES,
+  SubscriptionOverflowError,
+  type CloseReason,
+  type OverflowPolicy,
+} from './subscription-policy.js';
 
-/** The policies {@link OverflowPolicy} names, for validation. */
-export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = [
-  'drop-oldest',
-  'conflate',
-  'disconnect',
-];
-
-/** Why a subscription ended. */
-export type CloseReason = 'closed' | 'overflow' | 'bus-closed';
-
-/** Thrown from a subscription's iterator when it was closed by the `'disconnect'` policy. */
-export class SubscriptionOverflowError extends Error {
-  override readonly name = 'SubscriptionOverflowError';
-  constructor(capacity: number) {
-    super(
-      `The subscription's queue (capacity ${capacity}) overflowed and the overflow policy is 'disconnect'; subscribe again and re-hydrate from the snapshot`,
-    );
-  }
+/** A `next()` waiting for an event. */
+interface Pull<E extends BusEvent> {
+  resolve(result: IteratorResult<BusMessage<E>>): void;
+  reject(error: Error): void;
 }
 
 /** @internal The bus-side hooks of a subscription. */
@@ -55,14 +47,15 @@ export interface SubscriptionOwner {
 export class Subscription<E extends BusEvent = BusEvent>
   implements AsyncIterableIterator<BusMessage<E>>, AsyncDisposable
 {
-  private readonly queue:
-    BoundedQueue<Envelope<E>> | ConflatingQueue<Envelope<E>>;
-  private readonly gap: GapTracker;
-  private waiters: ((result: IteratorResult<BusMessage<E>>) => void)[] = [];
-  private failWaiters: ((error: Error) => void)[] = [];
-  private readableListener: (() => void) | undefined;
+  // Made at the first event (most idle clients get none).
+  private queue:
+    BoundedQueue<Envelope<E>> | ConflatingQueue<Envelope<E>> | null = null;
+  // Made at the first drop, and the arrays at their first entry: most
+  // subscribers (idle clients) never need them.
+  private gap: GapTracker | null = null;
+  private pulls: Pull<E>[] | null = null;
+  private watcher: SubscriptionWatcher | null = null;
   private closeListeners: ((reason: CloseReason) => void)[] | null = null;
-  private resetListener: (() => void) | undefined;
   private _dropped = 0;
   private _closeReason: CloseReason | null = null;
   // What the server lets this subscriber read, beside its own type filter.
@@ -75,18 +68,12 @@ export class Subscription<E extends BusEvent = BusEvent>
     readonly overflow: OverflowPolicy,
     private typeFilter: ReadonlySet<string> | null,
   ) {
-    this.gap = new GapTracker(overflow === 'conflate', capacity);
-    this.queue =
-      overflow === 'conflate'
-        ? new ConflatingQueue(capacity, (message, kind) =>
-            this.recordDrop(message, kind === 'conflated'),
-          )
-        : new BoundedQueue(capacity);
+    assertQueueCapacity(capacity);
   }
 
   /** Events waiting in the queue. */
   get size(): number {
-    return this.queue.length;
+    return this.queue?.length ?? 0;
   }
 
   /** Events this subscription lost to a full queue, in total (conflated ones included). */
@@ -129,22 +116,27 @@ export class Subscription<E extends BusEvent = BusEvent>
   /** @internal Called by the bus for every accepted event. */
   offer(message: Envelope<E>): void {
     if (this._closeReason !== null || !this.accepts(message.type)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.failWaiters.shift();
-      waiter({ value: message, done: false });
+    const pull = this.pulls?.shift();
+    if (pull) {
+      pull.resolve({ value: message, done: false });
       return;
     }
-    if (this.queue.isFull && this.overflow === 'disconnect') {
+    const queue = (this.queue ??=
+      this.overflow === 'conflate'
+        ? new ConflatingQueue(this.capacity, (message, kind) =>
+            this.recordDrop(message, kind === 'conflated'),
+          )
+        : new BoundedQueue(this.capacity));
+    if (queue.isFull && this.overflow === 'disconnect') {
       this.owner.onDrop(1);
       this._dropped++;
       this.finish('overflow');
       return;
     }
-    const wasEmpty = this.queue.length === 0;
-    const evicted = this.queue.push(message);
+    const wasEmpty = queue.length === 0;
+    const evicted = queue.push(message);
     if (evicted) this.recordDrop(evicted, false);
-    else if (wasEmpty) this.call(this.readableListener);
+    else if (wasEmpty) this.tell('readable');
   }
 
   /**
@@ -152,12 +144,12 @@ export class Subscription<E extends BusEvent = BusEvent>
    * waiting. Call {@link takeGap} first to learn what was dropped before them.
    */
   take(max = Infinity): BusMessage<E>[] {
-    return this.queue.take(max);
+    return this.queue?.take(max) ?? [];
   }
 
   /** Whether a gap waits to be taken with {@link takeGap}. */
   get hasGap(): boolean {
-    return this.gap.pending;
+    return this.gap?.pending === true;
   }
 
   /**
@@ -170,7 +162,7 @@ export class Subscription<E extends BusEvent = BusEvent>
    * in `missed` only (so the counts fall short: re-hydrate).
    */
   takeGap(): Gap | null {
-    return this.gap.take();
+    return this.gap?.take() ?? null;
   }
 
   /**
@@ -178,7 +170,7 @@ export class Subscription<E extends BusEvent = BusEvent>
    * for consumers that pull with {@link take} rather than iterate.
    */
   onReadable(listener: (() => void) | undefined): void {
-    this.readableListener = listener;
+    (this.watcher = ListenerWatcher.over(this.watcher)).onReadable = listener;
   }
 
   /**
@@ -187,15 +179,24 @@ export class Subscription<E extends BusEvent = BusEvent>
    * should re-hydrate from the snapshot.
    */
   onReset(listener: (() => void) | undefined): void {
-    this.resetListener = listener;
+    (this.watcher = ListenerWatcher.over(this.watcher)).onReset = listener;
+  }
+
+  /**
+   * @internal Sets the one consumer told through methods rather than
+   * callbacks (a pump), before the `onClose` listeners; `onReadable` /
+   * `onReset` callbacks go before it.
+   */
+  watch(watcher: SubscriptionWatcher | null): void {
+    this.watcher = watcher;
   }
 
   /** @internal Called by the bus when it starts a new epoch. */
   reset(): void {
     if (this._closeReason !== null) return;
-    this.queue.clear();
-    this.gap.clear();
-    this.call(this.resetListener);
+    this.queue?.clear();
+    this.gap?.clear();
+    this.tell('reset');
   }
 
   /**
@@ -204,8 +205,8 @@ export class Subscription<E extends BusEvent = BusEvent>
    */
   noteMissed(fromSeq: number, toSeq: number): void {
     if (this._closeReason !== null) return;
-    this.gap.note(toSeq - fromSeq + 1, fromSeq, toSeq);
-    if (this.queue.length === 0) this.call(this.readableListener);
+    this.gapTracker().note(toSeq - fromSeq + 1, fromSeq, toSeq);
+    if (this.size === 0) this.tell('readable');
   }
 
   /** Registers a callback run once when the subscription closes. */
@@ -222,7 +223,7 @@ export class Subscription<E extends BusEvent = BusEvent>
   }
 
   next(): Promise<IteratorResult<BusMessage<E>>> {
-    const message = this.queue.shift();
+    const message = this.queue?.shift();
     if (message) return Promise.resolve({ value: message, done: false });
     if (this._closeReason === 'overflow') {
       return Promise.reject(new SubscriptionOverflowError(this.capacity));
@@ -231,8 +232,7 @@ export class Subscription<E extends BusEvent = BusEvent>
       return Promise.resolve({ value: undefined, done: true });
     }
     return new Promise((resolve, reject) => {
-      this.waiters.push(resolve);
-      this.failWaiters.push(reject);
+      (this.pulls ??= []).push({ resolve, reject });
     });
   }
 
@@ -258,20 +258,18 @@ export class Subscription<E extends BusEvent = BusEvent>
   finish(reason: CloseReason): void {
     if (this._closeReason !== null) return;
     this._closeReason = reason;
-    if (reason !== 'overflow') this.queue.clear();
-    this.readableListener = undefined;
-    const waiters = this.waiters;
-    const failWaiters = this.failWaiters;
-    this.waiters = [];
-    this.failWaiters = [];
-    if (reason === 'overflow') {
-      for (const fail of failWaiters) {
-        fail(new SubscriptionOverflowError(this.capacity));
-      }
-    } else {
-      for (const resolve of waiters) resolve({ value: undefined, done: true });
+    if (reason !== 'overflow') this.queue?.clear();
+    const watcher = this.watcher;
+    this.watcher = null;
+    const pulls = this.pulls ?? [];
+    this.pulls = null;
+    for (const pull of pulls) {
+      if (reason === 'overflow') {
+        pull.reject(new SubscriptionOverflowError(this.capacity));
+      } else pull.resolve({ value: undefined, done: true });
     }
     this.owner.onClose(this as unknown as Subscription<BusEvent>);
+    if (watcher) this.call(() => watcher.closed(reason));
     const listeners = this.closeListeners ?? [];
     this.closeListeners = null;
     for (const listener of listeners) this.call(() => listener(reason));
@@ -282,15 +280,32 @@ export class Subscription<E extends BusEvent = BusEvent>
   private recordDrop(message: Envelope<E>, conflated: boolean): void {
     this._dropped++;
     this.owner.onDrop(1);
-    this.gap.note(1, message.seq, message.seq);
-    if (conflated) this.gap.noteConflated(message.type);
+    const gap = this.gapTracker();
+    gap.note(1, message.seq, message.seq);
+    if (conflated) gap.noteConflated(message.type);
+  }
+
+  private gapTracker(): GapTracker {
+    return (this.gap ??= new GapTracker(
+      this.overflow === 'conflate',
+      this.capacity,
+    ));
+  }
+
+  // Like `call`, without a closure per event.
+  private tell(hook: 'readable' | 'reset'): void {
+    try {
+      this.watcher?.[hook]();
+    } catch (error) {
+      this.owner.onListenerError(error);
+    }
   }
 
   // Listeners are the subscriber's code, run inside the bus's delivery to
   // everyone: one that throws must not cut the others off.
-  private call(listener: (() => void) | undefined): void {
+  private call(listener: () => void): void {
     try {
-      listener?.();
+      listener();
     } catch (error) {
       this.owner.onListenerError(error);
     }

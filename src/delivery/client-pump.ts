@@ -1,7 +1,8 @@
 import type { Envelope } from '../core/envelope.js';
 import type { BusMessage } from '../core/bus-message.js';
 import type { BusEvent } from '../protocol/event-map.js';
-import type { Gap, Subscription } from '../core/subscription.js';
+import type { CloseReason, Gap, Subscription } from '../core/subscription.js';
+import type { SubscriptionWatcher } from '../core/subscription-watcher.js';
 import type { FrameEncoder, FrameSink } from './frames.js';
 import {
   sharedWriteScheduler,
@@ -13,16 +14,32 @@ import {
 export type { FrameEncoder, FrameSink };
 
 /**
- * Told of each batch as it is written: its events (a resumed client's
- * replay when `replay`) and the gap notice before them. For the metrics.
+ * What the pump passes on (the session: its metrics, its re-hydration, its
+ * end), one object with methods rather than a closure per client.
  */
-export type BatchObserver = (
-  messages: readonly Envelope[],
-  gap: Gap | null,
-  replay: boolean,
-) => void;
+export interface PumpOwner {
+  /**
+   * Told of each batch as it is written: its events (a resumed client's
+   * replay when `replay`) and the gap notice before them.
+   */
+  writing(
+    messages: readonly Envelope[],
+    gap: Gap | null,
+    replay: boolean,
+  ): void;
+  /** The bus started a new epoch (see `Subscription.onReset`). */
+  reset(): void;
+  /** The subscription ended, for `reason`. */
+  closed(reason: CloseReason): void;
+}
 
-const IGNORE_BATCH: BatchObserver = () => undefined;
+const NO_OWNER: PumpOwner = {
+  writing: () => undefined,
+  reset: () => undefined,
+  closed: () => undefined,
+};
+// Shared by every pump with nothing of the kind (most, most of the time).
+const NONE: readonly never[] = [];
 
 /**
  * Moves one client's frames to its socket, one batch at a time: the next
@@ -32,10 +49,9 @@ const IGNORE_BATCH: BatchObserver = () => undefined;
  * while its bounded queue drops the oldest events, and the gap notice goes
  * out first once it reads again.
  */
-export class ClientPump<
-  F,
-  E extends BusEvent = BusEvent,
-> implements ScheduledWriter {
+export class ClientPump<F, E extends BusEvent = BusEvent>
+  implements ScheduledWriter, SubscriptionWatcher
+{
   private inFlight = false;
   // Waiting in the scheduler: not at all, with the live fan-out, or ahead
   // of it (a hydration or re-hydration).
@@ -46,7 +62,7 @@ export class ClientPump<
   private snapshotRequest: (() => F) | null = null;
   // The batch in the transport, held until it drained: a frame shared with
   // other clients (a snapshot) stays findable while any client holds it.
-  private inFlightFrames: readonly F[] = [];
+  private inFlightFrames: readonly F[] = NONE;
 
   /**
    * `prelude` (the hydration: a `snapshot`, or a `resumed` notice) and then
@@ -59,12 +75,27 @@ export class ClientPump<
     private readonly sink: FrameSink<F>,
     private readonly maxBatch: number,
     private prelude: readonly F[],
-    private backlog: readonly BusMessage<E>[] = [],
-    private readonly onBatch: BatchObserver = IGNORE_BATCH,
+    private backlog: readonly BusMessage<E>[] = NONE,
+    private readonly owner: PumpOwner = NO_OWNER,
     private readonly scheduler: WriteScheduler = sharedWriteScheduler,
   ) {
-    subscription.onReadable(() => this.schedule());
+    subscription.watch(this);
     this.schedule();
+  }
+
+  /** @internal The subscription's: its queue is no longer empty. */
+  readable(): void {
+    this.schedule();
+  }
+
+  /** @internal The subscription's: the bus started a new epoch. */
+  reset(): void {
+    this.owner.reset();
+  }
+
+  /** @internal The subscription's: it ended. */
+  closed(reason: CloseReason): void {
+    this.owner.closed(reason);
   }
 
   /**
@@ -98,7 +129,7 @@ export class ClientPump<
     this.scheduled = 'no';
     if (this.inFlight || this.subscription.closed) return;
     const frames: F[] = this.prelude.length > 0 ? [...this.prelude] : [];
-    this.prelude = [];
+    this.prelude = NONE;
     if (this.snapshotRequest) {
       const take = this.snapshotRequest;
       this.snapshotRequest = null;
@@ -132,20 +163,20 @@ export class ClientPump<
       frames.push(message.encodeWith(this.encoder.event));
     }
     if (frames.length === 0) return;
-    this.onBatch(messages, gap, replay);
+    this.owner.writing(messages, gap, replay);
     this.inFlight = true;
     this.inFlightFrames = frames;
     this.sink.write(frames, this.flushed);
   }
 
   private dropBacklog(): void {
-    this.backlog = [];
+    this.backlog = NONE;
     this.backlogIndex = 0;
   }
 
   private readonly flushed = (): void => {
     this.inFlight = false;
-    this.inFlightFrames = [];
+    this.inFlightFrames = NONE;
     // Whatever arrived meanwhile: events, a gap notice (possibly with no
     // event behind it yet), a re-hydration. Nothing: no turn taken.
     if (this.hasWork()) this.schedule();

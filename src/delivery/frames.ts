@@ -1,3 +1,4 @@
+import type { CloseReason } from '../core/subscription.js';
 import type { Envelope } from '../core/envelope.js';
 import type { Gap } from '../core/subscription.js';
 import type { ResumedMeta, SnapshotMeta } from '../protocol/messages.js';
@@ -43,4 +44,10 @@ export interface SessionTransport<F> {
   readonly kind?: ClientKind;
   /** Told of the session's life (metrics). @default one that does nothing */
   readonly observer?: DeliveryObserver;
+  /**
+   * Told when the subscription ended (before its `onClose` listeners); for
+   * a transport that is one object per client, which then needs no
+   * closure of its own.
+   */
+  closed?(reason: CloseReason): void;
 }

@@ -1,9 +1,10 @@
 import { BusClosedError } from '../core/errors.js';
 import type { AnyEventMap } from '../protocol/event-map.js';
-import type { Subscription } from '../core/subscription.js';
+import type { CloseReason, Gap, Subscription } from '../core/subscription.js';
+import type { Envelope } from '../core/envelope.js';
 import type { TypeFilter } from '../core/type-filter.js';
 import type { EventBusService } from '../bus/event-bus.service.js';
-import { ClientPump } from './client-pump.js';
+import { ClientPump, type PumpOwner } from './client-pump.js';
 import type { ClientRequest } from './client-request.js';
 import type { FrameEncoder, SessionTransport } from './frames.js';
 import { snapshotFramesOf } from './snapshot-frames.js';
@@ -62,23 +63,21 @@ export async function awaitResumePoint(
  * hydrated. Transport-neutral; the gateway and the SSE endpoint each give it
  * a {@link SessionTransport}.
  */
-export class ClientSession<F extends object> implements ObservedSession {
-  readonly kind: ClientKind;
+export class ClientSession<F extends object>
+  implements ObservedSession, PumpOwner
+{
   private pump!: ClientPump<F, AnyEventMap[string]>;
-  private readonly observer: DeliveryObserver;
   private ended = false;
-  // The answers owed to resync requests not yet taken, oldest first.
-  private waiting: ((seq: number) => void)[] = [];
+  // The answers owed to resync requests not yet taken, oldest first
+  // (none yet: most clients never ask).
+  private waiting: ((seq: number) => void)[] | null = null;
 
   private constructor(
     private readonly bus: EventBusService,
     readonly subscription: AnySubscription,
     private readonly transport: SessionTransport<F>,
     private _allowed: TypeFilter | null,
-  ) {
-    this.kind = transport.kind ?? 'socketio';
-    this.observer = transport.observer ?? NO_DELIVERY_OBSERVER;
-  }
+  ) {}
 
   /**
    * Subscribes and hydrates in one synchronous step, so that what the client
@@ -129,13 +128,41 @@ export class ClientSession<F extends object> implements ObservedSession {
       transport.sink,
       subscription.capacity,
       [hydration],
-      plan?.kind === 'replay' ? plan.messages : [],
-      (messages, gap, replay) =>
-        session.observer.writing(session, messages, gap, replay),
+      plan?.kind === 'replay' ? plan.messages : undefined,
+      session,
     );
-    // A new epoch (the shared transport lost its data): re-hydrate in-band.
-    subscription.onReset(() => session.resync(subscription.types));
     return session;
+  }
+
+  // Read from the transport, not copied: two fields less per client.
+  get kind(): ClientKind {
+    return this.transport.kind ?? 'socketio';
+  }
+
+  private get observer(): DeliveryObserver {
+    return this.transport.observer ?? NO_DELIVERY_OBSERVER;
+  }
+
+  /** @internal The pump's: a batch is being written. */
+  writing(
+    messages: readonly Envelope[],
+    gap: Gap | null,
+    replay: boolean,
+  ): void {
+    this.observer.writing(this, messages, gap, replay);
+  }
+
+  /**
+   * @internal The pump's: a new epoch (the shared transport lost its
+   * data), so re-hydrate in-band.
+   */
+  reset(): void {
+    this.resync(this.subscription.types);
+  }
+
+  /** @internal The pump's: the subscription ended. */
+  closed(reason: CloseReason): void {
+    this.transport.closed?.(reason);
   }
 
   /**
@@ -151,7 +178,7 @@ export class ClientSession<F extends object> implements ObservedSession {
     types: ReadonlySet<string> | null,
     onTaken?: (seq: number) => void,
   ): void {
-    if (onTaken) this.waiting.push(onTaken);
+    if (onTaken) (this.waiting ??= []).push(onTaken);
     this.pump.requestSnapshot(() => {
       this.observer.resynced(this);
       this.subscription.setTypes(types);
@@ -166,10 +193,10 @@ export class ClientSession<F extends object> implements ObservedSession {
       // Taken now: a request made after this point waits for the next
       // snapshot, whose filter it may have changed.
       const answered = this.waiting;
-      this.waiting = [];
+      this.waiting = null;
       // Told after the frame is handed to the transport, so an answer to
       // the client follows its snapshot.
-      if (answered.length > 0) {
+      if (answered) {
         queueMicrotask(() => {
           for (const answer of answered) answer(seq);
         });
@@ -194,14 +221,14 @@ export class ClientSession<F extends object> implements ObservedSession {
 
   /** How many {@link resync} requests wait for their snapshot (to bound them). */
   get waitingResyncs(): number {
-    return this.waiting.length;
+    return this.waiting?.length ?? 0;
   }
 
   /** Ends the session (idempotent); `reason` is what the observer is told. */
   close(reason: DisconnectReason = 'client_closed'): void {
     this.subscription.close();
     // Nobody left to answer: let their requests go.
-    this.waiting = [];
+    this.waiting = null;
     if (this.ended) return;
     this.ended = true;
     this.observer.closed(this, reason);

@@ -2,10 +2,21 @@ import type { WebSocketAdapter } from '@nestjs/common';
 import type { ModuleRef } from '@nestjs/core';
 import type { Namespace, Socket } from 'socket.io';
 
-/** The namespaces whose sockets get their message handlers bound on first use. */
-const deferred = new WeakSet<Namespace>();
-/** What a socket's deferred binding needs, until its first message. */
-const pending = new WeakMap<Socket, (() => void)[]>();
+type Bind = WebSocketAdapter['bindMessageHandlers'];
+type Handlers = Parameters<Bind>[1];
+type Transform = Parameters<Bind>[2];
+type Disconnected = (reason: string) => void;
+
+/**
+ * The namespaces whose sockets get their message handlers bound on first
+ * use, each with Nest's result transform: the same function for every
+ * socket (Nest makes one per socket), kept once.
+ */
+const deferred = new WeakMap<Namespace, Transform | null>();
+/** A socket's handlers (one list per gateway), until its first message. */
+const pending = new WeakMap<Socket, Handlers | Handlers[]>();
+/** Nest's disconnect callback of each socket of these namespaces. */
+const disconnects = new WeakMap<Socket, Disconnected>();
 const WRAPPED = Symbol('livebus.deferredMessageHandlers');
 
 /**
@@ -27,11 +38,17 @@ export function deferMessageHandlers(
 ): void {
   const adapter = webSocketAdapterOf(moduleRef);
   if (!adapter) return;
-  deferred.add(namespace);
+  if (!deferred.has(namespace)) deferred.set(namespace, null);
   const wrapped = adapter as WebSocketAdapter & { [WRAPPED]?: true };
   if (wrapped[WRAPPED]) return;
   wrapped[WRAPPED] = true;
   const bind = adapter.bindMessageHandlers.bind(adapter);
+  const bindDeferred = (socket: Socket, handlers: Handlers): void => {
+    for (const { message } of handlers) {
+      socket.off(message as string, triggerOf(message as string));
+    }
+    bind(socket, handlers, deferred.get(socket.nsp)!);
+  };
   // One listener per message name for every socket (Socket.IO calls it
   // with the socket as `this`), not a closure per socket.
   const triggers = new Map<
@@ -42,11 +59,12 @@ export function deferMessageHandlers(
     let trigger = triggers.get(message);
     if (!trigger) {
       trigger = function (this: Socket, ...args: unknown[]): void {
-        const binds = pending.get(this);
-        if (!binds) return;
+        const held = pending.get(this);
+        if (!held) return;
         pending.delete(this);
         const before = new Set(this.listeners(message));
-        for (const bindNow of binds) bindNow();
+        if (isList(held)) for (const list of held) bindDeferred(this, list);
+        else bindDeferred(this, held);
         // To the listeners just bound only (the app's own listeners of this
         // message get it from the dispatch under way), as Socket.IO calls
         // them: with the socket as `this`.
@@ -64,17 +82,40 @@ export function deferMessageHandlers(
       bind(client, handlers, transform);
       return;
     }
-    const messages = handlers.map((handler) => handler.message as string);
-    const bindNow = () => {
-      for (const message of messages) socket.off(message, triggerOf(message));
-      bind(client, handlers, transform);
-    };
+    if (!deferred.get(socket.nsp)) deferred.set(socket.nsp, transform);
     // Another gateway on the same namespace defers its own beside it.
-    const binds = pending.get(socket);
-    if (binds) binds.push(bindNow);
-    else pending.set(socket, [bindNow]);
-    for (const message of messages) socket.on(message, triggerOf(message));
+    const held = pending.get(socket);
+    if (!held) pending.set(socket, handlers);
+    else if (isList(held)) held.push(handlers);
+    else pending.set(socket, [held, handlers]);
+    for (const { message } of handlers) {
+      socket.on(message as string, triggerOf(message as string));
+    }
   };
+  // Nest's `once` per socket wraps its callback twice over: one listener
+  // for every socket of these namespaces instead.
+  const bindDisconnect = adapter.bindClientDisconnect?.bind(adapter);
+  if (!bindDisconnect) return;
+  adapter.bindClientDisconnect = (client, callback: Disconnected) => {
+    const socket = client as Socket;
+    if (!deferred.has(socket.nsp)) {
+      bindDisconnect(client, callback);
+      return;
+    }
+    disconnects.set(socket, callback);
+    socket.on('disconnect', nestDisconnected);
+  };
+}
+
+function nestDisconnected(this: Socket, reason: string): void {
+  const callback = disconnects.get(this);
+  disconnects.delete(this);
+  callback?.(reason);
+}
+
+/** Whether `held` is several gateways' handler lists (else one list). */
+function isList(held: Handlers | Handlers[]): held is Handlers[] {
+  return held.length > 0 && Array.isArray(held[0]);
 }
 
 /** The app's WebSocket adapter, through the container behind `moduleRef`. */

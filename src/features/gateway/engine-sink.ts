@@ -25,40 +25,41 @@ const frameBytes = (frame: WireFrame): number => frame.ws.length;
  * Otherwise (Engine.IO has packets waiting, a long-polling client, an
  * upgrade under way) it goes through Engine.IO, behind them.
  */
-export function webSocketAwareSink(conn: Socket['conn']): FrameSink<WireFrame> {
-  const engine = conn as unknown as EngineConn;
-  return {
-    write(frames, onFlushed) {
-      const socket = directSocketOf(engine);
-      if (socket === null && !canWritePreEncoded(engine)) {
-        const last = frames.length - 1;
-        for (let i = 0; i < last; i++) conn.write(frames[i].text, TEXT_WRITE);
-        conn.write(frames[last].text, TEXT_WRITE, onFlushed);
-        return;
+export class WebSocketAwareSink implements FrameSink<WireFrame> {
+  // A class, not a closure over `conn`: one object per client.
+  constructor(private readonly conn: Socket['conn']) {}
+
+  write(frames: readonly WireFrame[], onFlushed: () => void): void {
+    const conn = this.conn;
+    const engine = conn as unknown as EngineConn;
+    const socket = directSocketOf(engine);
+    if (socket === null && !canWritePreEncoded(engine)) {
+      const last = frames.length - 1;
+      for (let i = 0; i < last; i++) conn.write(frames[i].text, TEXT_WRITE);
+      conn.write(frames[last].text, TEXT_WRITE, onFlushed);
+      return;
+    }
+    // One event to one client, the common case: no runs to build.
+    const runs = frames.length === 1 ? [frames] : frameRuns(frames, frameBytes);
+    const last = runs.length - 1;
+    for (let i = 0; i <= last; i++) {
+      const batch = batchOf(runs[i]);
+      const done = i === last ? onFlushed : undefined;
+      if (socket !== null) {
+        socket.write(batch, done);
+      } else {
+        // Engine.IO sends the pre-encoded frame and never reads the text
+        // of such a packet: none is given (a shared frame has none kept).
+        conn.write(
+          '',
+          { compress: false, wsPreEncodedFrame: [batch] } as {
+            compress: boolean;
+          },
+          done,
+        );
       }
-      // One event to one client, the common case: no runs to build.
-      const runs =
-        frames.length === 1 ? [frames] : frameRuns(frames, frameBytes);
-      const last = runs.length - 1;
-      for (let i = 0; i <= last; i++) {
-        const batch = batchOf(runs[i]);
-        const done = i === last ? onFlushed : undefined;
-        if (socket !== null) {
-          socket.write(batch, done);
-        } else {
-          // Engine.IO sends the pre-encoded frame and never reads the text
-          // of such a packet: none is given (a shared frame has none kept).
-          conn.write(
-            '',
-            { compress: false, wsPreEncodedFrame: [batch] } as {
-              compress: boolean;
-            },
-            done,
-          );
-        }
-      }
-    },
-  };
+    }
+  }
 }
 
 function batchOf(run: readonly WireFrame[]): Buffer {

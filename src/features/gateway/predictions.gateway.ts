@@ -26,7 +26,6 @@ import {
   refusalError,
   RefusalLog,
   shutdownNotice,
-  slowClientNotice,
   tooManyResyncsNotice,
 } from '../../delivery/close-notice.js';
 import { type DeliveryObserver } from '../../delivery/delivery-observer.js';
@@ -40,10 +39,18 @@ import {
 import { watchSocketExpiry } from '../auth/expiry.js';
 import { LivebusAuth } from '../auth/livebus-auth.service.js';
 import { assertReadable } from '../auth/read-permission.js';
-import { closeWith, disconnectReason } from './socket-close.js';
+import { closeWith } from './socket-close.js';
 import { type ResolvedEventBusOptions } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
-import { webSocketAwareSink } from './engine-sink.js';
+import {
+  disconnectListener,
+  holdRequest,
+  holdSession,
+  requestOf,
+  sessionOf,
+  SocketTransport,
+  type SocketTransportHost,
+} from './socket-transport.js';
 import { deferMessageHandlers } from './deferred-message-handlers.js';
 import { LivebusLimits } from '../limits/livebus-limits.service.js';
 import { LivebusOrigins } from '../origins/livebus-origins.service.js';
@@ -85,13 +92,11 @@ export class PredictionsGateway
   private readonly namespaceName: string;
   private readonly encoder: FrameEncoder<WireFrame>;
   private namespace: Namespace | undefined;
-  private readonly clients = new WeakMap<Socket, ClientSession<WireFrame>>();
   private readonly shutdownGraceMs: number;
   private readonly limits: ClientRequestLimits;
-  // Engine.IO connections not yet closed, also those closing: shutdown
-  // waits for their last packets to leave.
-  private readonly connections = new Set<Socket['conn']>();
   private readonly refusals = new RefusalLog(this.logger);
+  private readonly transportHost: SocketTransportHost;
+  private readonly socketDisconnected: (this: Socket, reason: string) => void;
 
   constructor(
     private readonly bus: EventBusService,
@@ -111,6 +116,12 @@ export class PredictionsGateway
     };
     // One encoder for all clients: each event's frame is cached on it.
     this.encoder = wireEncoder(this.namespaceName);
+    this.socketDisconnected = disconnectListener(rateLimits);
+    this.transportHost = {
+      encoder: this.encoder,
+      observer,
+      logger: this.logger,
+    };
   }
 
   /**
@@ -148,7 +159,7 @@ export class PredictionsGateway
         next(this.refuse(closeNotice(error.code, error.message)));
         return;
       }
-      socket.data.livebus = request;
+      holdRequest(socket, request);
       // The app's guards (global ones and the `auth` option's), then the
       // types it asks for against what it may read; only then may it wait.
       this.auth
@@ -173,7 +184,7 @@ export class PredictionsGateway
    * buffer, a last event in flight and the disconnect packet behind it.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    const closed = [...this.connections].map(
+    const closed = [...this.openConnections()].map(
       (conn) => new Promise((resolve) => conn.once('close', resolve)),
     );
     for (const socket of this.namespace?.sockets.values() ?? []) {
@@ -189,24 +200,33 @@ export class PredictionsGateway
     clearTimeout(timer);
   }
 
+  /**
+   * The Engine.IO connections shutdown waits for: this namespace's, and
+   * any already closing (a client just disconnected: its last packets are
+   * still leaving). Found when needed, not tracked per connection (a
+   * listener and a set entry for each idle client).
+   */
+  private openConnections(): Set<Socket['conn']> {
+    const conns = new Set<Socket['conn']>();
+    for (const socket of this.namespace?.sockets.values() ?? []) {
+      if (socket.conn.readyState !== 'closed') conns.add(socket.conn);
+    }
+    const engine = this.namespace?.server.engine as unknown as
+      { clients?: Record<string, Socket['conn']> } | undefined;
+    for (const conn of Object.values(engine?.clients ?? {})) {
+      if (conn.readyState === 'closing') conns.add(conn);
+    }
+    return conns;
+  }
+
   /** Opens the client's session (Nest calls it for every connection). */
   handleConnection(socket: Socket): void {
-    const conn = socket.conn;
-    if (!this.connections.has(conn)) {
-      this.connections.add(conn);
-      // 'close' and 'disconnect' come once: `on`, with one listener for
-      // every connection (its `this` is the emitter), not a closure each.
-      conn.on('close', this.connectionClosed);
-    }
+    // First: it also gives back the socket's slot in the connection limits.
+    socket.on('disconnect', this.socketDisconnected);
     const session = ClientSession.open(
       this.bus,
-      socket.data.livebus as ClientRequest,
-      {
-        encoder: this.encoder,
-        sink: webSocketAwareSink(conn),
-        kind: 'socketio',
-        observer: this.observer,
-      },
+      requestOf(socket),
+      new SocketTransport(socket, this.transportHost),
       this.auth.allowedFor(socket),
     );
     if (!session) {
@@ -222,34 +242,8 @@ export class PredictionsGateway
       },
       this.logger,
     );
-    this.clients.set(socket, session);
-    socket.on('disconnect', this.socketDisconnected);
-    session.subscription.onClose((reason) => {
-      if (reason === 'closed') return;
-      if (reason === 'overflow') {
-        this.logger.warn(
-          `client disconnected: transport=socketio code=slow_client (its queue overflowed, overflow policy 'disconnect')`,
-        );
-        closeWith(socket, slowClientNotice());
-        return;
-      }
-      closeWith(socket, shutdownNotice());
-    });
+    holdSession(socket, session);
   }
-
-  private readonly connectionClosed = (() => {
-    const connections = this.connections;
-    return function (this: Socket['conn']): void {
-      connections.delete(this);
-    };
-  })();
-
-  private readonly socketDisconnected = (() => {
-    const clients = this.clients;
-    return function (this: Socket, reason: string): void {
-      clients.get(this)?.close(disconnectReason(this, reason));
-    };
-  })();
 
   /** Counts and logs a refused connection; the error for `next()`. */
   private refuse(notice: CloseNotice): Error {
@@ -273,7 +267,7 @@ export class PredictionsGateway
     @ConnectedSocket() socket: Socket,
     @MessageBody() body: unknown,
   ): SubscribeAck | Promise<SubscribeAck> | undefined {
-    const session = this.clients.get(socket);
+    const session = sessionOf(socket);
     if (!session) {
       return {
         error: 'this connection has no subscription (the server is closing)',

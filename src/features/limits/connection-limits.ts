@@ -80,6 +80,23 @@ export class ConnectionLimits {
 
   /** A slot in the totals, or the notice to refuse with: last, once the principal is known. */
   admit(context: LimitContext): ConnectionLease | CloseNotice {
+    const principal = this.hold(context);
+    if (isNotice(principal)) return principal;
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.give(principal);
+      },
+    };
+  }
+
+  /**
+   * {@link admit} without a lease object: the principal now holding a slot
+   * (`null`: none), to hand to {@link give} exactly once; or the notice.
+   */
+  hold(context: LimitContext): string | null | CloseNotice {
     const { maxConnections, maxConnectionsPerPrincipal } = this.options;
     if (this.open >= maxConnections) {
       this.refused.maxConnections++;
@@ -102,18 +119,16 @@ export class ConnectionLimits {
     }
     this.open++;
     if (principal !== null) this.perPrincipal.set(principal, held + 1);
-    let released = false;
-    return {
-      release: () => {
-        if (released) return;
-        released = true;
-        this.open--;
-        if (principal === null) return;
-        const left = (this.perPrincipal.get(principal) ?? 1) - 1;
-        if (left > 0) this.perPrincipal.set(principal, left);
-        else this.perPrincipal.delete(principal);
-      },
-    };
+    return principal;
+  }
+
+  /** Gives back a slot {@link hold} took. */
+  give(principal: string | null): void {
+    this.open--;
+    if (principal === null) return;
+    const left = (this.perPrincipal.get(principal) ?? 1) - 1;
+    if (left > 0) this.perPrincipal.set(principal, left);
+    else this.perPrincipal.delete(principal);
   }
 
   /** A `subscribe` message of the client `key`: `null`, or the notice to answer with. */
@@ -134,6 +149,13 @@ export class ConnectionLimits {
       wait,
     );
   }
+}
+
+/** Whether {@link ConnectionLimits.hold} refused. */
+export function isNotice(
+  value: string | null | CloseNotice,
+): value is CloseNotice {
+  return typeof value === 'object' && value !== null;
 }
 
 /** Whether `value` is a lease (else the refusal notice). */

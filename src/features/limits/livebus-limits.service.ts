@@ -17,6 +17,7 @@ import type { SubscribeAck } from '../../protocol/messages.js';
 import {
   ConnectionLimits,
   isLease,
+  isNotice,
   type ConnectionLimitsStats,
 } from './connection-limits.js';
 import {
@@ -103,22 +104,38 @@ export class LivebusLimits {
 
   /**
    * Namespace middleware, last in line (after authentication, so that the
-   * principal is known): a slot in the totals, given back when the socket
-   * disconnects or its connection closes.
+   * principal is known): a slot in the totals, given back by
+   * {@link socketClosed}, which the gateway's disconnect listener calls
+   * (one listener for every socket, no closure each); a socket that never
+   * connects (its connection closed during the handshake) gives it back
+   * once Socket.IO gave up on it.
    */
   readonly socketSlot: SocketMiddleware = (socket, next) => {
-    const slot = this.connections.admit(
+    const principal = this.connections.hold(
       this.context('socketio', socket.request, socket),
     );
-    if (!isLease(slot)) {
-      next(this.refuse('socketio', slot));
+    if (isNotice(principal)) {
+      next(this.refuse('socketio', principal));
       return;
     }
-    // Each comes once (and release is idempotent): `on` spares `once`'s
-    // wrapper per connection.
-    socket.on('disconnect', slot.release);
-    socket.conn.on('close', slot.release);
+    // The principal holding the slot, until it is given back: on the
+    // socket, not in a map beside it (one entry per idle client).
+    socket.data.livebusSlot = principal;
     next();
+    // Socket.IO connects it (or drops it) on the tick `next` queued.
+    process.nextTick(this.releaseUnconnected, socket);
+  };
+
+  /** Gives back the socket's slot, if it holds one (idempotent). */
+  socketClosed(socket: Socket): void {
+    const principal = socket.data.livebusSlot as string | null | undefined;
+    if (principal === undefined) return;
+    socket.data.livebusSlot = undefined;
+    this.connections.give(principal);
+  }
+
+  private readonly releaseUnconnected = (socket: Socket): void => {
+    if (!socket.connected) this.socketClosed(socket);
   };
 
   /** A `subscribe` message: `null` to go on, or the ack that refuses it. */
