@@ -52,6 +52,9 @@ export class ClientPump<
    * `prelude` (the hydration: a `snapshot`, or a `resumed` notice) and then
    * `backlog` (a resumed client's missed events, older than anything the
    * subscription will receive) are written first, in the same batches.
+   * `firstWrite: 'now'` writes that first batch before the constructor
+   * returns instead of at the scheduler's next turn: the gateway sends the
+   * hydration in the same TCP write as Socket.IO's CONNECT packet.
    */
   constructor(
     private readonly subscription: Subscription<E>,
@@ -62,9 +65,11 @@ export class ClientPump<
     private backlog: readonly BusMessage<E>[] = [],
     private readonly onBatch: BatchObserver = IGNORE_BATCH,
     private readonly scheduler: WriteScheduler = sharedWriteScheduler,
+    firstWrite: 'scheduled' | 'now' = 'scheduled',
   ) {
     subscription.onReadable(() => this.schedule());
-    this.schedule();
+    if (firstWrite === 'now') this.writeNow();
+    else this.schedule();
   }
 
   /**

@@ -43,4 +43,11 @@ export interface SessionTransport<F> {
   readonly kind?: ClientKind;
   /** Told of the session's life (metrics). @default one that does nothing */
   readonly observer?: DeliveryObserver;
+  /**
+   * Writes the hydration (and a resumed client's first replay batch) while
+   * the session opens, not at the write scheduler's next turn. The gateway
+   * asks for it: its hydration then joins Socket.IO's CONNECT packet in one
+   * TCP write. @default false
+   */
+  readonly hydrateNow?: boolean;
 }

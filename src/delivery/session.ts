@@ -132,6 +132,8 @@ export class ClientSession<F extends object> implements ObservedSession {
       plan?.kind === 'replay' ? plan.messages : [],
       (messages, gap, replay) =>
         session.observer.writing(session, messages, gap, replay),
+      undefined,
+      transport.hydrateNow ? 'now' : 'scheduled',
     );
     // A new epoch (the shared transport lost its data): re-hydrate in-band.
     subscription.onReset(() => session.resync(subscription.types));
