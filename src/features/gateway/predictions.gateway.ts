@@ -44,6 +44,7 @@ import { closeWith, disconnectReason } from './socket-close.js';
 import { type ResolvedEventBusOptions } from '../../bus/event-bus-options.js';
 import { EventBusService } from '../../bus/event-bus.service.js';
 import { webSocketAwareSink } from './engine-sink.js';
+import { coalesceHandshakeWrites } from './coalesced-writes.js';
 import { deferMessageHandlers } from './deferred-message-handlers.js';
 import { LivebusLimits } from '../limits/livebus-limits.service.js';
 import { LivebusOrigins } from '../origins/livebus-origins.service.js';
@@ -163,6 +164,8 @@ export class PredictionsGateway
     // Connections in total and per principal: last, once the principal is
     // known (authentication's middleware goes before this one).
     namespace.use(this.rateLimits.socketSlot);
+    // A new client's first writes, two by two: last, once it is admitted.
+    coalesceHandshakeWrites(namespace);
   }
 
   /**
@@ -206,6 +209,7 @@ export class PredictionsGateway
         sink: webSocketAwareSink(conn),
         kind: 'socketio',
         observer: this.observer,
+        hydrateNow: true,
       },
       this.auth.allowedFor(socket),
     );
