@@ -53,6 +53,34 @@ describe('ClientPump', () => {
     sub.close();
   });
 
+  it("writes the prelude before the constructor returns with firstWrite 'now', then takes scheduler turns as usual", async () => {
+    const bus = new LivebusCore();
+    const sub = bus.subscribe();
+    const sink = new HeldSink();
+    new ClientPump(
+      sub,
+      encoder,
+      sink,
+      2,
+      ['snapshot 0'],
+      [],
+      undefined,
+      undefined,
+      'now',
+    );
+    expect(sink.batches).toEqual([['snapshot 0']]);
+    for (let i = 0; i < 3; i++) bus.publish({ type: 'tick' });
+    await settle();
+    expect(sink.batches).toHaveLength(1);
+    await sink.flush();
+    await sink.flush();
+    expect(sink.batches.slice(1)).toEqual([
+      ['event 1', 'event 2'],
+      ['event 3'],
+    ]);
+    sub.close();
+  });
+
   it('merges re-hydration requests made while a batch is in flight into one snapshot, taken when written', async () => {
     const bus = new LivebusCore();
     const sub = bus.subscribe();

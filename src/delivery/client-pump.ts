@@ -68,6 +68,9 @@ export class ClientPump<F, E extends BusEvent = BusEvent>
    * `prelude` (the hydration: a `snapshot`, or a `resumed` notice) and then
    * `backlog` (a resumed client's missed events, older than anything the
    * subscription will receive) are written first, in the same batches.
+   * `firstWrite: 'now'` writes that first batch before the constructor
+   * returns instead of at the scheduler's next turn: the gateway sends the
+   * hydration in the same TCP write as Socket.IO's CONNECT packet.
    */
   constructor(
     private readonly subscription: Subscription<E>,
@@ -78,9 +81,11 @@ export class ClientPump<F, E extends BusEvent = BusEvent>
     private backlog: readonly BusMessage<E>[] = NONE,
     private readonly owner: PumpOwner = NO_OWNER,
     private readonly scheduler: WriteScheduler = sharedWriteScheduler,
+    firstWrite: 'scheduled' | 'now' = 'scheduled',
   ) {
     subscription.watch(this);
-    this.schedule();
+    if (firstWrite === 'now') this.writeNow();
+    else this.schedule();
   }
 
   /** @internal The subscription's: its queue is no longer empty. */

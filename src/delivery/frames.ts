@@ -50,4 +50,11 @@ export interface SessionTransport<F> {
    * closure of its own.
    */
   closed?(reason: CloseReason): void;
+  /**
+   * Writes the hydration (and a resumed client's first replay batch) while
+   * the session opens, not at the write scheduler's next turn. The gateway
+   * asks for it: its hydration then joins Socket.IO's CONNECT packet in one
+   * TCP write. @default false
+   */
+  readonly hydrateNow?: boolean;
 }

@@ -130,6 +130,8 @@ export class ClientSession<F extends object>
       [hydration],
       plan?.kind === 'replay' ? plan.messages : undefined,
       session,
+      undefined,
+      transport.hydrateNow ? 'now' : 'scheduled',
     );
     return session;
   }

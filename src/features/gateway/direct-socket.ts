@@ -25,6 +25,8 @@ export interface EngineConn {
 export interface DirectSocket {
   readonly writable: boolean;
   write(data: Buffer, cb?: (error?: Error | null) => void): boolean;
+  cork(): void;
+  uncork(): void;
 }
 
 const WS_OPEN = 1;

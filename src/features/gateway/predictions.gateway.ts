@@ -51,6 +51,7 @@ import {
   SocketTransport,
   type SocketTransportHost,
 } from './socket-transport.js';
+import { coalesceHandshakeWrites } from './coalesced-writes.js';
 import { deferMessageHandlers } from './deferred-message-handlers.js';
 import { LivebusLimits } from '../limits/livebus-limits.service.js';
 import { LivebusOrigins } from '../origins/livebus-origins.service.js';
@@ -174,6 +175,8 @@ export class PredictionsGateway
     // Connections in total and per principal: last, once the principal is
     // known (authentication's middleware goes before this one).
     namespace.use(this.rateLimits.socketSlot);
+    // A new client's first writes, two by two: last, once it is admitted.
+    coalesceHandshakeWrites(namespace);
   }
 
   /**

@@ -57,6 +57,11 @@ export class SocketTransport
     return this;
   }
 
+  /** The hydration joins Socket.IO's CONNECT packet in one TCP write. */
+  get hydrateNow(): boolean {
+    return true;
+  }
+
   /** For overflow or the bus closing, the client is disconnected. */
   closed(reason: CloseReason): void {
     if (reason === 'closed') return;
