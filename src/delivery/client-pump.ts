@@ -15,6 +15,7 @@ export type { FrameEncoder, FrameSink };
 /**
  * Told of each batch as it is written: its events (a resumed client's
  * replay when `replay`) and the gap notice before them. For the metrics.
+ * `messages` may be refilled after the call: read it then, never keep it.
  */
 export type BatchObserver = (
   messages: readonly Envelope[],
@@ -23,6 +24,16 @@ export type BatchObserver = (
 ) => void;
 
 const IGNORE_BATCH: BatchObserver = () => undefined;
+
+const NO_FRAMES: readonly never[] = [];
+
+// The one-event batch of the fast path, filled and emptied within one
+// writeNow: the sink and the observer read their arrays before returning,
+// so a fan-out to thousands of clients allocates no array per client.
+// Always of length 1 (emptied to `undefined`, not to length 0, which would
+// free the backing store and allocate it again at the next write).
+const oneMessage: (Envelope | undefined)[] = [undefined];
+const oneFrame: unknown[] = [undefined];
 
 /**
  * Moves one client's frames to its socket, one batch at a time: the next
@@ -46,7 +57,7 @@ export class ClientPump<
   private snapshotRequest: (() => F) | null = null;
   // The batch in the transport, held until it drained: a frame shared with
   // other clients (a snapshot) stays findable while any client holds it.
-  private inFlightFrames: readonly F[] = [];
+  private inFlightFrames: readonly F[] = NO_FRAMES;
 
   /**
    * `prelude` (the hydration: a `snapshot`, or a `resumed` notice) and then
@@ -97,6 +108,10 @@ export class ClientPump<
   writeNow(): void {
     this.scheduled = 'no';
     if (this.inFlight || this.subscription.closed) return;
+    if (this.hasOneEventOnly()) {
+      this.writeOneEvent();
+      return;
+    }
     const frames: F[] = this.prelude.length > 0 ? [...this.prelude] : [];
     this.prelude = [];
     if (this.snapshotRequest) {
@@ -138,6 +153,38 @@ export class ClientPump<
     this.sink.write(frames, this.flushed);
   }
 
+  /** One live event and nothing else: the common turn of a fan-out. */
+  private hasOneEventOnly(): boolean {
+    return (
+      this.subscription.size === 1 &&
+      !this.subscription.hasGap &&
+      this.snapshotRequest === null &&
+      this.prelude.length === 0 &&
+      this.backlogIndex >= this.backlog.length
+    );
+  }
+
+  /**
+   * `writeNow` for one event, without the per-client arrays: the shared
+   * one-element arrays are emptied again before returning. The frame is an
+   * event's (cached on its envelope), never a shared snapshot, so nothing
+   * needs holding while it is in flight.
+   */
+  private writeOneEvent(): void {
+    // The bus only hands out Envelopes; its API types them as BusMessage.
+    const message = this.subscription.takeOne() as unknown as Envelope;
+    oneFrame[0] = message.encodeWith(this.encoder.event);
+    oneMessage[0] = message;
+    try {
+      this.onBatch(oneMessage as Envelope[], null, false);
+      this.inFlight = true;
+      this.sink.write(oneFrame as F[], this.flushed);
+    } finally {
+      oneMessage[0] = undefined;
+      oneFrame[0] = undefined;
+    }
+  }
+
   private dropBacklog(): void {
     this.backlog = [];
     this.backlogIndex = 0;
@@ -145,7 +192,7 @@ export class ClientPump<
 
   private readonly flushed = (): void => {
     this.inFlight = false;
-    this.inFlightFrames = [];
+    this.inFlightFrames = NO_FRAMES;
     // Whatever arrived meanwhile: events, a gap notice (possibly with no
     // event behind it yet), a re-hydration. Nothing: no turn taken.
     if (this.hasWork()) this.schedule();
