@@ -36,6 +36,12 @@ import { notify, serve } from './ipc.js';
 import { sharedWriteScheduler } from '../src/delivery/write-scheduler.js';
 import { benchAuth } from './bench-auth.js';
 import {
+  traceHttp,
+  tracePublish,
+  traceScheduler,
+  traceServer,
+} from './trace.js';
+import {
   CONTROL_RUN,
   CONTROL_SLOTS,
   RUN_GO,
@@ -127,6 +133,8 @@ async function startOurs(): Promise<Target> {
     app.get(PredictionsGateway) as unknown as { namespace: Namespace }
   ).namespace;
   const http = app.getHttpServer() as HttpServer;
+  traceHttp(http);
+  traceScheduler(sharedWriteScheduler);
   let failures = 0;
   const publish = setup.redisUrl
     ? (event: TickEvent) => {
@@ -140,7 +148,7 @@ async function startOurs(): Promise<Target> {
       };
   return {
     namespace,
-    publish,
+    publish: tracePublish(publish),
     dropped: () => bus.stats().dropped + failures,
     lastSeq: () => bus.lastSeq,
     // Clients wait for their turn in the write scheduler; otherwise a
@@ -168,11 +176,12 @@ async function startPlain(): Promise<Target> {
   });
   if (setup.ingest) plainIngestRoute(http, namespace);
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  traceHttp(http);
   return {
     namespace,
-    publish: (event) => {
+    publish: tracePublish((event: TickEvent) => {
       namespace.emit(EVENT_TYPE, event);
-    },
+    }),
     dropped: () => 0,
     lastSeq: () => 0,
     queued: () => false,
@@ -424,6 +433,7 @@ let gcObserver: PerformanceObserver | null = null;
 let longestGcMs = 0;
 
 function watchLoop(on: boolean): LoopResult | null {
+  traceServer(on, setup.kind);
   if (on) {
     longestGcMs = 0;
     loopDelay = monitorEventLoopDelay({ resolution: 1 });

@@ -9,6 +9,7 @@
  *   socket. The longest wait of each is the figure: how long one fan-out
  *   keeps everything else waiting.
  */
+import { setPriority } from 'node:os';
 import { Peer } from './ipc.js';
 import { medianOf, type Throughput } from './measure.js';
 import { measureThroughput } from './measurements.js';
@@ -87,9 +88,14 @@ async function fairnessRound(kind: Kind): Promise<Fairness> {
     // A process of its own: a load client busy reading thousands of
     // connections would answer late and blame the server.
     const prober = Peer.fork('probe', './client.js');
+    // Diagnosis only: the load clients yield the CPU to the server and the
+    // probe, as clients on other machines would (what is left is the server's).
+    const yieldCpu = Boolean(process.env.LIVEBUS_BENCH_NICE_CLIENTS);
+    if (yieldCpu) for (const c of clients) setPriority(c.pid, 19);
     try {
       return await probeWhilePacing(peer, prober, port);
     } finally {
+      if (yieldCpu) for (const c of clients) setPriority(c.pid, 0);
       await prober.stop();
     }
   } finally {

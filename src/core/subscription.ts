@@ -147,6 +147,14 @@ export class Subscription<E extends BusEvent = BusEvent>
     return this.queue?.take(max) ?? [];
   }
 
+  /**
+   * Removes and returns the oldest queued event, or `undefined`: `take(1)`
+   * without the array, for a consumer that writes one event per turn.
+   */
+  takeOne(): BusMessage<E> | undefined {
+    return this.queue?.shift();
+  }
+
   /** Whether a gap waits to be taken with {@link takeGap}. */
   get hasGap(): boolean {
     return this.gap?.pending === true;

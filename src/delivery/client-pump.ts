@@ -20,7 +20,8 @@ export type { FrameEncoder, FrameSink };
 export interface PumpOwner {
   /**
    * Told of each batch as it is written: its events (a resumed client's
-   * replay when `replay`) and the gap notice before them.
+   * replay when `replay`) and the gap notice before them. `messages` may be
+   * refilled after the call: read it then, never keep it.
    */
   writing(
     messages: readonly Envelope[],
@@ -40,6 +41,14 @@ const NO_OWNER: PumpOwner = {
 };
 // Shared by every pump with nothing of the kind (most, most of the time).
 const NONE: readonly never[] = [];
+
+// The one-event batch of the fast path, filled and emptied within one
+// writeNow: the sink and the observer read their arrays before returning,
+// so a fan-out to thousands of clients allocates no array per client.
+// Always of length 1 (emptied to `undefined`, not to length 0, which would
+// free the backing store and allocate it again at the next write).
+const oneMessage: (Envelope | undefined)[] = [undefined];
+const oneFrame: unknown[] = [undefined];
 
 /**
  * Moves one client's frames to its socket, one batch at a time: the next
@@ -133,6 +142,10 @@ export class ClientPump<F, E extends BusEvent = BusEvent>
   writeNow(): void {
     this.scheduled = 'no';
     if (this.inFlight || this.subscription.closed) return;
+    if (this.hasOneEventOnly()) {
+      this.writeOneEvent();
+      return;
+    }
     const frames: F[] = this.prelude.length > 0 ? [...this.prelude] : [];
     this.prelude = NONE;
     if (this.snapshotRequest) {
@@ -172,6 +185,38 @@ export class ClientPump<F, E extends BusEvent = BusEvent>
     this.inFlight = true;
     this.inFlightFrames = frames;
     this.sink.write(frames, this.flushed);
+  }
+
+  /** One live event and nothing else: the common turn of a fan-out. */
+  private hasOneEventOnly(): boolean {
+    return (
+      this.subscription.size === 1 &&
+      !this.subscription.hasGap &&
+      this.snapshotRequest === null &&
+      this.prelude.length === 0 &&
+      this.backlogIndex >= this.backlog.length
+    );
+  }
+
+  /**
+   * `writeNow` for one event, without the per-client arrays: the shared
+   * one-element arrays are emptied again before returning. The frame is an
+   * event's (cached on its envelope), never a shared snapshot, so nothing
+   * needs holding while it is in flight.
+   */
+  private writeOneEvent(): void {
+    // The bus only hands out Envelopes; its API types them as BusMessage.
+    const message = this.subscription.takeOne() as unknown as Envelope;
+    oneFrame[0] = message.encodeWith(this.encoder.event);
+    oneMessage[0] = message;
+    try {
+      this.owner.writing(oneMessage as Envelope[], null, false);
+      this.inFlight = true;
+      this.sink.write(oneFrame as F[], this.flushed);
+    } finally {
+      oneMessage[0] = undefined;
+      oneFrame[0] = undefined;
+    }
   }
 
   private dropBacklog(): void {

@@ -45,6 +45,7 @@ export interface DeliveryObserver {
   /**
    * A batch is handed to the client's transport: its events (a resumed
    * client's replay when `replay`) and the gap notice before them.
+   * `messages` is refilled for the next client: read it, never keep it.
    */
   writing(
     session: ObservedSession,

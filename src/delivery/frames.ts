@@ -14,7 +14,8 @@ import type { ClientKind, DeliveryObserver } from './delivery-observer.js';
 /**
  * Where a pump writes one client's frames. `write` must call `onFlushed`
  * once the frames have left the process's buffers (the transport drained),
- * and never before.
+ * and never before. `frames` is the caller's until `write` returns (it may
+ * be refilled for the next client): read it then, never keep it.
  */
 export interface FrameSink<F> {
   write(frames: readonly F[], onFlushed: () => void): void;

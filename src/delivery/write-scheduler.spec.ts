@@ -183,4 +183,21 @@ describe('WriteScheduler with sliced fan-out', () => {
     for (const client of all) client.subscription.close();
     broken.close();
   });
+
+  it('serves writers in the order they were added while its ring grows and wraps around', async () => {
+    const scheduler = new WriteScheduler(0);
+    const served: number[] = [];
+    const writer = (id: number, then?: number): ScheduledWriter => ({
+      writeNow() {
+        served.push(id);
+        // Added while the ring is being drained: it wraps past its end.
+        if (then !== undefined) scheduler.add(writer(then));
+      },
+    });
+    const first = Array.from({ length: 20 }, (_, i) => i);
+    for (const id of first) scheduler.add(writer(id, 100 + id));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(served).toEqual([...first, ...first.map((id) => 100 + id)]);
+    expect(scheduler.waiting).toBe(0);
+  });
 });

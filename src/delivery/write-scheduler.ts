@@ -27,10 +27,8 @@ const CLOCK_EVERY = 16;
  * the live fan-out, so its answer does not wait for every other client.
  */
 export class WriteScheduler {
-  private ready: ScheduledWriter[] = [];
-  private readyAt = 0;
-  private urgent: ScheduledWriter[] = [];
-  private urgentAt = 0;
+  private readonly ready = new WriterQueue();
+  private readonly urgent = new WriterQueue();
   private running = false;
 
   constructor(
@@ -45,15 +43,12 @@ export class WriteScheduler {
 
   /** Writers waiting for their turn. */
   get waiting(): number {
-    return (
-      this.ready.length - this.readyAt + this.urgent.length - this.urgentAt
-    );
+    return this.ready.length + this.urgent.length;
   }
 
   /** Queues `writer` (the caller makes sure it is queued once). */
   add(writer: ScheduledWriter, urgent = false): void {
-    if (urgent) this.urgent.push(writer);
-    else this.ready.push(writer);
+    (urgent ? this.urgent : this.ready).push(writer);
     if (this.running) return;
     this.running = true;
     queueMicrotask(this.slice);
@@ -80,23 +75,48 @@ export class WriteScheduler {
   };
 
   private next(): ScheduledWriter | undefined {
-    if (this.urgentAt < this.urgent.length) {
-      const writer = this.urgent[this.urgentAt++];
-      if (this.urgentAt === this.urgent.length) {
-        this.urgent = [];
-        this.urgentAt = 0;
-      }
-      return writer;
+    return this.urgent.shift() ?? this.ready.shift();
+  }
+}
+
+/**
+ * The writers waiting, oldest first, in a ring that is kept and reused:
+ * fan-outs that follow each other closely (the queue never empties) take
+ * no growing array that holds every writer already served, and a fan-out
+ * to thousands of clients allocates nothing once the ring has grown.
+ */
+class WriterQueue {
+  private slots: (ScheduledWriter | undefined)[] = new Array(16);
+  private head = 0;
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(writer: ScheduledWriter): void {
+    if (this.count === this.slots.length) this.grow();
+    this.slots[(this.head + this.count) % this.slots.length] = writer;
+    this.count++;
+  }
+
+  shift(): ScheduledWriter | undefined {
+    if (this.count === 0) return undefined;
+    const writer = this.slots[this.head];
+    // Served: not held until the ring comes round again.
+    this.slots[this.head] = undefined;
+    this.head = (this.head + 1) % this.slots.length;
+    this.count--;
+    return writer;
+  }
+
+  private grow(): void {
+    const grown = new Array<ScheduledWriter | undefined>(this.slots.length * 2);
+    for (let i = 0; i < this.count; i++) {
+      grown[i] = this.slots[(this.head + i) % this.slots.length];
     }
-    if (this.readyAt < this.ready.length) {
-      const writer = this.ready[this.readyAt++];
-      if (this.readyAt === this.ready.length) {
-        this.ready = [];
-        this.readyAt = 0;
-      }
-      return writer;
-    }
-    return undefined;
+    this.slots = grown;
+    this.head = 0;
   }
 }
 

@@ -1,15 +1,15 @@
 import type { Socket } from 'socket.io';
 import type { FrameSink } from '../../delivery/client-pump.js';
-import { frameRuns } from '../../delivery/frame-runs.js';
+import { MAX_COPIED_FRAME_BYTES } from '../../delivery/frame-runs.js';
 import {
   canWritePreEncoded,
   directSocketOf,
+  type DirectSocket,
   type EngineConn,
 } from './direct-socket.js';
 import type { WireFrame } from './wire.js';
 
 const TEXT_WRITE = { compress: false };
-const frameBytes = (frame: WireFrame): number => frame.ws.length;
 
 /**
  * Writes a batch and calls back once it drained. On a WebSocket the frames
@@ -39,31 +39,57 @@ export class WebSocketAwareSink implements FrameSink<WireFrame> {
       conn.write(frames[last].text, TEXT_WRITE, onFlushed);
       return;
     }
-    // One event to one client, the common case: no runs to build.
-    const runs = frames.length === 1 ? [frames] : frameRuns(frames, frameBytes);
-    const last = runs.length - 1;
-    for (let i = 0; i <= last; i++) {
-      const batch = batchOf(runs[i]);
-      const done = i === last ? onFlushed : undefined;
-      if (socket !== null) {
-        socket.write(batch, done);
-      } else {
-        // Engine.IO sends the pre-encoded frame and never reads the text
-        // of such a packet: none is given (a shared frame has none kept).
-        conn.write(
-          '',
-          { compress: false, wsPreEncodedFrame: [batch] } as {
-            compress: boolean;
-          },
-          done,
-        );
-      }
+    // Runs as in `frameRuns`, found by index: a batch builds no arrays.
+    const end = frames.length;
+    let start = 0;
+    for (let i = 0; i < end; i++) {
+      if (frames[i].ws.length < MAX_COPIED_FRAME_BYTES) continue;
+      if (start < i) writeBatch(conn, socket, joined(frames, start, i));
+      writeBatch(
+        conn,
+        socket,
+        frames[i].ws,
+        i === end - 1 ? onFlushed : undefined,
+      );
+      start = i + 1;
+    }
+    if (start < end) {
+      writeBatch(conn, socket, joined(frames, start, end), onFlushed);
     }
   }
 }
 
-function batchOf(run: readonly WireFrame[]): Buffer {
-  return run.length === 1
-    ? run[0].ws
-    : Buffer.concat(run.map((frame) => frame.ws));
+/** One pre-encoded write: to the TCP socket when it may, else through Engine.IO. */
+function writeBatch(
+  conn: Socket['conn'],
+  socket: DirectSocket | null,
+  batch: Buffer,
+  done?: () => void,
+): void {
+  if (socket !== null) {
+    socket.write(batch, done);
+    return;
+  }
+  // Engine.IO sends the pre-encoded frame and never reads the text of such
+  // a packet: none is given (a shared frame has none kept).
+  conn.write(
+    '',
+    { compress: false, wsPreEncodedFrame: [batch] } as { compress: boolean },
+    done,
+  );
+}
+
+/** The small frames `from` to `to` (exclusive) as one buffer (one alone: as is). */
+function joined(
+  frames: readonly WireFrame[],
+  from: number,
+  to: number,
+): Buffer {
+  if (to - from === 1) return frames[from].ws;
+  let bytes = 0;
+  for (let i = from; i < to; i++) bytes += frames[i].ws.length;
+  const batch = Buffer.allocUnsafe(bytes);
+  let at = 0;
+  for (let i = from; i < to; i++) at += frames[i].ws.copy(batch, at);
+  return batch;
 }
