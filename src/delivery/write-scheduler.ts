@@ -1,3 +1,5 @@
+import { BoundedQueue } from '../core/bounded-queue.js';
+
 /** One client's writer, as the scheduler sees it. */
 export interface ScheduledWriter {
   /** Writes what this client has waiting (at most one batch). */
@@ -16,6 +18,8 @@ export const SLICE_BUDGET_MS = 4;
 // than a small write's bookkeeping).
 const CLOCK_EVERY = 16;
 
+const UNBOUNDED = Number.MAX_SAFE_INTEGER;
+
 /**
  * Walks the clients that have something to write, one after the other, in
  * slices of at most {@link SLICE_BUDGET_MS}: the first slice as soon as the
@@ -27,8 +31,11 @@ const CLOCK_EVERY = 16;
  * the live fan-out, so its answer does not wait for every other client.
  */
 export class WriteScheduler {
-  private readonly ready = new WriterQueue();
-  private readonly urgent = new WriterQueue();
+  // Rings kept and reused (no array that holds every writer already
+  // served while fan-outs overlap); unbounded in count, but a client is in
+  // each at most once.
+  private readonly ready = new BoundedQueue<ScheduledWriter>(UNBOUNDED);
+  private readonly urgent = new BoundedQueue<ScheduledWriter>(UNBOUNDED);
   private running = false;
 
   constructor(
@@ -76,47 +83,6 @@ export class WriteScheduler {
 
   private next(): ScheduledWriter | undefined {
     return this.urgent.shift() ?? this.ready.shift();
-  }
-}
-
-/**
- * The writers waiting, oldest first, in a ring that is kept and reused:
- * fan-outs that follow each other closely (the queue never empties) take
- * no growing array that holds every writer already served, and a fan-out
- * to thousands of clients allocates nothing once the ring has grown.
- */
-class WriterQueue {
-  private slots: (ScheduledWriter | undefined)[] = new Array(16);
-  private head = 0;
-  private count = 0;
-
-  get length(): number {
-    return this.count;
-  }
-
-  push(writer: ScheduledWriter): void {
-    if (this.count === this.slots.length) this.grow();
-    this.slots[(this.head + this.count) % this.slots.length] = writer;
-    this.count++;
-  }
-
-  shift(): ScheduledWriter | undefined {
-    if (this.count === 0) return undefined;
-    const writer = this.slots[this.head];
-    // Served: not held until the ring comes round again.
-    this.slots[this.head] = undefined;
-    this.head = (this.head + 1) % this.slots.length;
-    this.count--;
-    return writer;
-  }
-
-  private grow(): void {
-    const grown = new Array<ScheduledWriter | undefined>(this.slots.length * 2);
-    for (let i = 0; i < this.count; i++) {
-      grown[i] = this.slots[(this.head + i) % this.slots.length];
-    }
-    this.slots = grown;
-    this.head = 0;
   }
 }
 
